@@ -1,0 +1,72 @@
+//! Settings: limits, validation defaults, authentication.
+//!
+//! These are the resolved settings the server runs with; every field has
+//! eicrud's default.
+
+use std::time::Duration;
+
+/// Server-side limits on queries (eicrud's `LimitOptions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitOptions {
+    /// Page size cap of `find` and `findIn` for non-admin roles.
+    pub non_admin_query_limit: u64,
+    /// Page size cap of `find` and `findIn` for admin roles.
+    pub admin_query_limit: u64,
+    /// Cap of `findIds` for non-admin roles.
+    pub non_admin_query_limit_ids: u64,
+    /// Cap of `findIds` for admin roles.
+    pub admin_query_limit_ids: u64,
+    /// Most ids an `in` route accepts.
+    pub max_find_in_ids_length: u64,
+    /// The largest batch an admin role may send when no rule says more.
+    pub admin_default_batch_size: u64,
+}
+
+impl Default for LimitOptions {
+    fn default() -> Self {
+        Self {
+            non_admin_query_limit: 40,
+            admin_query_limit: 400,
+            non_admin_query_limit_ids: 4000,
+            admin_query_limit_ids: 8000,
+            max_find_in_ids_length: 250,
+            admin_default_batch_size: 100,
+        }
+    }
+}
+
+/// Validation defaults (eicrud's `ValidationOptions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationOptions {
+    /// Longest JSON text of a field without an `x-max-size`; 0 disables the rule.
+    pub default_max_size: usize,
+    /// Most items of an array of objects without an `x-max-length`; 0 disables the rule.
+    pub default_max_ar_length: usize,
+}
+
+impl Default for ValidationOptions {
+    fn default() -> Self {
+        Self {
+            default_max_size: 50,
+            default_max_ar_length: 20,
+        }
+    }
+}
+
+/// HTTP settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// Largest request body accepted.
+    pub body_limit: usize,
+    /// Time after which a request is abandoned.
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}

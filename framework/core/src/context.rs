@@ -1,0 +1,116 @@
+//! [`CrudContext`]: who is asking, for what, with which options.
+
+use std::sync::Arc;
+
+use crate::shared::CrudOptions;
+
+/// The HTTP verb of a request, which is also its CRUD action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verb {
+    /// Create (and secure-mode commands).
+    Post,
+    /// Read (and GET commands).
+    Get,
+    /// Update (and normal-mode commands).
+    Patch,
+    /// Delete.
+    Delete,
+}
+
+impl Verb {
+    /// The method name as eicrud prints it (`POST`, `GET`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Post => "POST",
+            Verb::Get => "GET",
+            Verb::Patch => "PATCH",
+            Verb::Delete => "DELETE",
+        }
+    }
+}
+
+/// The authenticated user of a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrentUser {
+    /// The user's id.
+    pub id: String,
+    /// The user's role.
+    pub role: String,
+    /// The user's revocation counter.
+    pub rvkd: Option<i64>,
+    /// The user's row as JSON (secret fields removed), for application code.
+    pub row: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The context of one operation: the caller, the verb, the target and the options.
+///
+/// The HTTP layer builds one per request. Application code calling a service
+/// directly may build one with [`CrudContext::internal`] or pass none.
+///
+/// ```
+/// use ferrocrud::context::{CrudContext, Verb};
+///
+/// let ctx = CrudContext::guest("guest", Verb::Get, "post");
+/// assert_eq!(ctx.user_id(), None);
+/// assert_eq!(ctx.role(), "guest");
+/// ```
+#[derive(Debug, Clone)]
+pub struct CrudContext {
+    /// The authenticated user; `None` for guests.
+    pub user: Option<Arc<CurrentUser>>,
+    /// The role the request is checked with (the user's, or the guest role).
+    pub role: String,
+    /// The HTTP verb.
+    pub verb: Verb,
+    /// The service addressed.
+    pub service: String,
+    /// The command, for command requests.
+    pub command: Option<String>,
+    /// The request's options.
+    pub options: CrudOptions,
+    /// Whether the user was read fresh from the database (POST requests).
+    pub secure: bool,
+}
+
+impl CrudContext {
+    /// A context for an anonymous request.
+    pub fn guest(guest_role: &str, verb: Verb, service: &str) -> Self {
+        Self {
+            user: None,
+            role: guest_role.to_owned(),
+            verb,
+            service: service.to_owned(),
+            command: None,
+            options: CrudOptions::default(),
+            secure: false,
+        }
+    }
+
+    /// A context for a request made by `user`.
+    pub fn for_user(user: Arc<CurrentUser>, verb: Verb, service: &str) -> Self {
+        Self {
+            role: user.role.clone(),
+            user: Some(user),
+            verb,
+            service: service.to_owned(),
+            command: None,
+            options: CrudOptions::default(),
+            secure: false,
+        }
+    }
+
+    /// A context for application code acting on its own behalf (no user, role `internal`).
+    pub fn internal(verb: Verb, service: &str) -> Self {
+        Self::guest("internal", verb, service)
+    }
+
+    /// The user's id, if a user is logged in.
+    pub fn user_id(&self) -> Option<&str> {
+        self.user.as_deref().map(|u| u.id.as_str())
+    }
+
+    /// The role the request is checked with.
+    pub fn role(&self) -> &str {
+        &self.role
+    }
+}

@@ -1,0 +1,401 @@
+//! [`Error`], the one error type of the crate.
+//!
+//! Errors are plain data: they say what went wrong, never how it is sent.
+//! The `http` module maps each kind, once, to a status, a stable
+//! [`ErrorCode`](crate::shared::ErrorCode) and an eicrud-shaped body.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while serving a request or calling a service.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ----- decoding --------------------------------------------------------
+    /// A `query` or `options` parameter, or the body, is not valid JSON.
+    #[error("malformed JSON in {what}")]
+    MalformedJson {
+        /// `query`, `options` or `body`.
+        what: &'static str,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A query-string parameter other than `query` and `options`.
+    #[error("unknown query parameter {0}")]
+    UnknownParameter(String),
+    /// The body is larger than the server accepts.
+    #[error("request body too large")]
+    BodyTooLarge,
+    /// A request shape the route does not accept (e.g. a non-object query).
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+
+    // ----- validation ------------------------------------------------------
+    /// The input failed the type's rules.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// A field's JSON text is longer than allowed (eicrud code 23).
+    #[error("field {field} is {size} characters of JSON, at most {max} allowed")]
+    FieldTooBig {
+        /// The field's name.
+        field: String,
+        /// Its JSON length.
+        size: usize,
+        /// The maximum.
+        max: usize,
+    },
+    /// An array holds more items than allowed (eicrud code 24).
+    #[error("array {field} has {length} items, at most {max} allowed")]
+    ArrayTooLong {
+        /// The field's name.
+        field: String,
+        /// Its number of items.
+        length: usize,
+        /// The maximum.
+        max: usize,
+    },
+
+    // ----- routing ---------------------------------------------------------
+    /// No service of that name.
+    #[error("service not found: {0}")]
+    ServiceNotFound(String),
+    /// No command of that name in the service.
+    #[error("command {0} not found in security map")]
+    CommandNotFound(String),
+    /// The command is secure-only and was called without POST.
+    #[error("command must be used in secure mode (POST)")]
+    SecureModeRequired,
+    /// The command does not accept GET.
+    #[error("GET method not allowed")]
+    GetMethodNotAllowed,
+
+    // ----- authorization and limits -----------------------------------------
+    /// No role rule allows the request.
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    /// The batch is larger than the role allows.
+    #[error("max batch size exceeded: {size} > {max}")]
+    MaxBatchSizeExceeded {
+        /// The largest batch the role may send.
+        max: u64,
+        /// The batch's size.
+        size: u64,
+        /// The command's batch field, if any.
+        field: Option<String>,
+    },
+    /// The payload (or the command's batch field) must be an array.
+    #[error("payload must be an array")]
+    PayloadMustBeArray,
+    /// A batch must hold at least one item.
+    #[error("batch size must be at least 1")]
+    EmptyBatch,
+    /// Too many ids in an `in` query.
+    #[error("in query holds {len} ids, at most {max} allowed")]
+    InRequiredLength {
+        /// The maximum.
+        max: u64,
+        /// How many were sent.
+        len: u64,
+    },
+    /// The per-user maximum number of calls of a command is reached.
+    #[error("maximum uses of this command reached ({max})")]
+    MaxUsesReached {
+        /// The maximum.
+        max: u64,
+    },
+    /// The command was called again before its minimum interval elapsed.
+    #[error("called too soon; next call allowed at {next_allowed_call} ms")]
+    WaitUntil {
+        /// Epoch milliseconds of the next allowed call.
+        next_allowed_call: i64,
+    },
+    /// A field of the `fields` option is always excluded for this service.
+    #[error("always excluded field {0} cannot be in fields option")]
+    ExcludedField(String),
+
+    // ----- CRUD ------------------------------------------------------------
+    /// A client-chosen id on create without `allowIdOverride`.
+    #[error("id is not empty and allowIdOverride is not set")]
+    IdOverrideNotSet,
+    /// The data of an update sets the id.
+    #[error("cannot update id field")]
+    CannotUpdateId,
+    /// No row matches the query of a `one` operation.
+    #[error("entity not found")]
+    EntityNotFound,
+    /// A unique column already holds the value.
+    #[error("unique constraint violated")]
+    UniqueViolation,
+    /// The query names a field the entity does not have, or is otherwise unusable.
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+
+    // ----- authentication --------------------------------------------------
+    /// The email or username of a new account is taken.
+    #[error("an account with this username already exists")]
+    EmailAlreadyTaken,
+    /// Wrong login or password at login (401).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Wrong current password in a command that asks for it (400).
+    #[error("wrong password")]
+    WrongPassword,
+    /// The password is longer than allowed.
+    #[error("password too long")]
+    PasswordTooLong,
+    /// The token is malformed, forged or expired; the text is the wire message.
+    #[error("{0}")]
+    InvalidToken(&'static str),
+    /// The token's revocation counter no longer matches the user's.
+    #[error("token rvkd count mismatch")]
+    TokenMismatch,
+    /// The token's user does not exist.
+    #[error("user not found")]
+    UserNotFound,
+    /// The request needs a logged-in user.
+    #[error("not authenticated")]
+    NotAuthenticated,
+    /// The account is timed out.
+    #[error("account timed out until {until}")]
+    TimedOut {
+        /// When the timeout ends.
+        until: DateTime<Utc>,
+    },
+    /// A second login attempt on one identifier too soon after the previous one.
+    #[error("too many login attempts")]
+    TooEarly,
+    /// Too many failed logins; wait before trying again.
+    #[error("too many failed logins; wait {wait_seconds} seconds")]
+    LockedOut {
+        /// Seconds left to wait.
+        wait_seconds: u64,
+    },
+    /// `expiresInSec` is out of range.
+    #[error("invalid expiresInSec: {value} max: {max}")]
+    InvalidExpiresIn {
+        /// The value sent.
+        value: i64,
+        /// The maximum.
+        max: i64,
+    },
+    /// The CSRF header does not match the cookie.
+    #[error("CSRF token mismatch")]
+    CsrfMismatch,
+
+    // ----- server side -----------------------------------------------------
+    /// The application is misconfigured; raised at start, never per request.
+    #[error("invalid setup: {0}")]
+    Setup(#[from] SetupError),
+    /// The database failed.
+    #[error("database error")]
+    Database(#[source] sea_orm::DbErr),
+    /// A background task failed (hashing thread panicked, ...).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Self {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::UniqueViolation,
+            _ => Error::Database(err),
+        }
+    }
+}
+
+/// Where invalid input was found; eicrud names it in the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The body (entity data or command DTO).
+    Data,
+    /// The `query` parameter.
+    Query,
+    /// The `options` parameter.
+    Options,
+}
+
+impl Target {
+    fn label(self) -> &'static str {
+        match self {
+            Target::Data => "Data",
+            Target::Query => "Query",
+            Target::Options => "Options",
+        }
+    }
+}
+
+/// One property that failed validation and the constraint names that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertyFailure {
+    /// The property (wire name).
+    pub property: String,
+    /// Constraint names in eicrud's (class-validator's) spelling: `isString`,
+    /// `minLength`, `max`, `whitelistValidation`, ...
+    pub constraints: Vec<&'static str>,
+}
+
+/// The input failed the rules of its type.
+///
+/// Its `Display` is eicrud's text, which `@eicrud/client` users may show:
+///
+/// ```
+/// use ferrocrud::error::{PropertyFailure, Target, ValidationError};
+///
+/// let err = ValidationError {
+///     target: Target::Data,
+///     type_name: "Post".into(),
+///     failures: vec![PropertyFailure { property: "title".into(), constraints: vec!["isString"] }],
+/// };
+/// assert_eq!(
+///     err.to_string(),
+///     "Validation error Data: An instance of Post has failed the validation:\n - property title has failed the following constraints: isString \n"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// Body, query or options.
+    pub target: Target,
+    /// The type's name as clients know it (`Post`, `CreateAccountDto`).
+    pub type_name: String,
+    /// The failed properties, in the type's field order.
+    pub failures: Vec<PropertyFailure>,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Validation error {}: An instance of {} has failed the validation:\n",
+            self.target.label(),
+            self.type_name
+        )?;
+        for failure in &self.failures {
+            writeln!(
+                f,
+                " - property {} has failed the following constraints: {} ",
+                failure.property,
+                failure.constraints.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// No role rule allowed the request.
+///
+/// Its `Display` is eicrud's text, naming every role tried and the field it
+/// failed on:
+///
+/// ```
+/// use ferrocrud::error::Denied;
+///
+/// let denied = Denied {
+///     role: "user".into(),
+///     method: "GET",
+///     service: "post".into(),
+///     command: None,
+///     tried: vec![("user".into(), "all".into()), ("guest".into(), "all".into())],
+/// };
+/// assert_eq!(
+///     denied.to_string(),
+///     "Role user is not allowed to GET post - user failed on all - guest failed on all "
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    /// The role the request was made with.
+    pub role: String,
+    /// The HTTP method (`GET`, `POST`, `PATCH`, `DELETE`).
+    pub method: &'static str,
+    /// The service.
+    pub service: String,
+    /// The command, for command requests.
+    pub command: Option<String>,
+    /// Each role tried, in walk order, with the field it failed on (`all` when no data).
+    pub tried: Vec<(String, String)>,
+}
+
+impl fmt::Display for Denied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Role {} is not allowed to {} {}",
+            self.role, self.method, self.service
+        )?;
+        if let Some(command) = &self.command {
+            write!(f, " {command}")?;
+        }
+        for (role, field) in &self.tried {
+            write!(f, " - {role} failed on {field}")?;
+        }
+        f.write_str(" ")
+    }
+}
+
+impl std::error::Error for Denied {}
+
+/// A misconfiguration found while the application is built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// A rule names a field its entity or DTO does not have.
+    #[error(
+        "service {service}: a rule of role {role} names field `{field}`, which {type_name} does not have"
+    )]
+    UnknownField {
+        /// The service.
+        service: String,
+        /// The role whose rule it is.
+        role: String,
+        /// The field named.
+        field: String,
+        /// The entity or DTO type checked against.
+        type_name: String,
+    },
+    /// A rule, service or user names a role that was never declared.
+    #[error("unknown role `{0}`")]
+    UnknownRole(String),
+    /// Two roles with one name.
+    #[error("role `{0}` is declared twice")]
+    DuplicateRole(String),
+    /// Roles inherit from each other in a cycle.
+    #[error("role `{0}` inherits from itself")]
+    RoleCycle(String),
+    /// Two services with one name.
+    #[error("service `{0}` is registered twice")]
+    DuplicateService(String),
+    /// Two commands with one name in one service.
+    #[error("command `{command}` is registered twice on service `{service}`")]
+    DuplicateCommand {
+        /// The service.
+        service: String,
+        /// The command.
+        command: String,
+    },
+    /// A type's JSON schema cannot be used for validation.
+    #[error("type {type_name}: {reason}")]
+    UnsupportedSchema {
+        /// The type.
+        type_name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A setting is out of range or missing.
+    #[error("setting {name}: {reason}")]
+    InvalidSetting {
+        /// The setting.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The policy store (casbin) refused the role graph.
+    #[error("policy store: {0}")]
+    Policy(String),
+}

@@ -1,0 +1,34 @@
+//! Schema extension keywords that ferrocrud's validation reads.
+//!
+//! Validation rules live on the Rust type, through schemars attributes: the
+//! standard ones (`length`, `range`, `email`, `regex`) and these extensions.
+//!
+//! ```
+//! use schemars::JsonSchema;
+//! use serde::Deserialize;
+//!
+//! /// A post's body.
+//! #[derive(Deserialize, JsonSchema)]
+//! struct Body {
+//!     /// Up to 1000 characters of JSON instead of the default 50.
+//!     #[schemars(extend("x-max-size" = 1000))]
+//!     content: String,
+//!     /// Trimmed, then lower-cased, before any check.
+//!     #[schemars(extend("x-transform" = ["trim", "lowercase"]))]
+//!     tag: String,
+//! }
+//!
+//! let schema = schemars::schema_for!(Body);
+//! assert_eq!(schema.as_value()["properties"]["content"][ferrocrud_shared::schema::MAX_SIZE], 1000);
+//! ```
+
+/// Maximum length of the field's JSON text (eicrud's `@$MaxSize`); `-1` disables the check.
+pub const MAX_SIZE: &str = "x-max-size";
+/// Maximum number of items of an array field (eicrud's `@$MaxArLength`); `-1` disables the check.
+pub const MAX_LENGTH: &str = "x-max-length";
+/// Transforms applied in order before validation: `"trim"`, `"lowercase"`, `"uppercase"`.
+pub const TRANSFORM: &str = "x-transform";
+/// The field is dropped from input without error (eicrud's `@$Delete`).
+pub const DELETE: &str = "x-delete";
+/// The field is never sent to clients (password hashes, token hashes).
+pub const SECRET: &str = "x-secret";
