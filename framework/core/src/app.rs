@@ -1,1 +1,297 @@
-//! app (in progress).
+//! [`App`]: services, commands, roles and abilities, checked and compiled
+//! before the first request.
+//!
+//! ```no_run
+//! use ferrocrud::app::App;
+//! use ferrocrud::security::{Role, ServiceSecurity, eq};
+//! use ferrocrud::storage::Db;
+//! use ferrocrud::user::{CrudUserService, UserOptions};
+//!
+//! # async fn run() -> ferrocrud::Result<()> {
+//! let db = Db::connect("sqlite::memory:").await?;
+//! let users = CrudUserService::new(db.clone(), UserOptions::new("a long random secret"))?;
+//! let user_security = ServiceSecurity::new()
+//!     .role("guest", |r| {
+//!         r.can("create_account").when(eq("role", "user"));
+//!         r.can("login");
+//!     });
+//! let app = App::builder(db)
+//!     .roles([Role::new("guest"), Role::new("user").inherits("guest")])
+//!     .user_service(users, user_security)
+//!     .build()
+//!     .await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await.map_err(|_| ferrocrud::Error::Internal("bind"))?;
+//! app.serve(listener, std::future::pending()).await.map_err(|_| ferrocrud::Error::Internal("serve"))?;
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::command::{Cmd, CommandSpec, usage};
+use crate::config::{HttpOptions, LimitOptions, ValidationOptions};
+use crate::error::{Result, SetupError};
+use crate::security::{Authorizer, KnownFields, Role, RoleGraph, ServiceFields, ServiceSecurity};
+use crate::service::DynService;
+use crate::shared::Command;
+use crate::storage::Db;
+use crate::user::CrudUserService;
+use crate::validate::Validator;
+
+/// A ferrocrud application, ready to serve.
+#[derive(Debug, Clone)]
+pub struct App {
+    state: Arc<AppState>,
+}
+
+/// Everything the request path reads, resolved at start.
+#[derive(Debug)]
+pub(crate) struct AppState {
+    pub(crate) services: HashMap<String, ServiceEntry>,
+    pub(crate) authorizer: Authorizer,
+    pub(crate) users: Option<CrudUserService>,
+    pub(crate) limits: LimitOptions,
+    pub(crate) http: HttpOptions,
+    pub(crate) db: Db,
+    always_allowed_options: HashMap<String, Vec<String>>,
+}
+
+impl AppState {
+    /// Options of a service that need no option ability beyond eicrud's list.
+    pub(crate) fn always_allowed_options(&self, service: &str) -> Vec<String> {
+        self.always_allowed_options.get(service).cloned().unwrap_or_default()
+    }
+}
+
+/// A served service with its compiled validators and commands.
+#[derive(Debug)]
+pub(crate) struct ServiceEntry {
+    pub(crate) service: Arc<dyn DynService>,
+    /// Rules of the writable fields (no id, no timestamps).
+    pub(crate) data_validator: Validator,
+    /// Rules of every field, for queries.
+    pub(crate) query_validator: Validator,
+    pub(crate) id_field: String,
+    pub(crate) commands: HashMap<String, CommandEntry>,
+}
+
+/// A command with its compiled DTO validator.
+#[derive(Debug)]
+pub(crate) struct CommandEntry {
+    pub(crate) spec: CommandSpec,
+    pub(crate) validator: Validator,
+}
+
+impl App {
+    /// Starts declaring an application on `db`.
+    pub fn builder(db: Db) -> AppBuilder {
+        AppBuilder {
+            db,
+            roles: Vec::new(),
+            guest_role: "guest".into(),
+            services: Vec::new(),
+            commands: Vec::new(),
+            users: None,
+            limits: LimitOptions::default(),
+            validation: ValidationOptions::default(),
+            http: HttpOptions::default(),
+        }
+    }
+
+    /// The axum router serving the application.
+    pub fn router(&self) -> axum::Router {
+        crate::http::router(Arc::clone(&self.state))
+    }
+
+    /// The user service, if one is registered.
+    pub fn users(&self) -> Option<&CrudUserService> {
+        self.state.users.as_ref()
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then finishes the
+    /// requests in flight.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error that stopped the server.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await
+    }
+}
+
+/// Declares an application; [`AppBuilder::build`] checks and compiles it.
+#[must_use]
+#[derive(Debug)]
+pub struct AppBuilder {
+    db: Db,
+    roles: Vec<Role>,
+    guest_role: String,
+    services: Vec<(Arc<dyn DynService>, ServiceSecurity)>,
+    commands: Vec<CommandSpec>,
+    users: Option<CrudUserService>,
+    limits: LimitOptions,
+    validation: ValidationOptions,
+    http: HttpOptions,
+}
+
+impl AppBuilder {
+    /// The roles and their inheritance.
+    pub fn roles(mut self, roles: impl IntoIterator<Item = Role>) -> Self {
+        self.roles.extend(roles);
+        self
+    }
+
+    /// The role of anonymous requests (default `guest`).
+    pub fn guest_role(mut self, role: &str) -> Self {
+        role.clone_into(&mut self.guest_role);
+        self
+    }
+
+    /// Serves a CRUD service with its abilities.
+    pub fn service(mut self, service: impl DynService + 'static, security: ServiceSecurity) -> Self {
+        self.services.push((Arc::new(service), security));
+        self
+    }
+
+    /// Serves the user service with its abilities, and its built-in commands.
+    pub fn user_service(mut self, users: CrudUserService, security: ServiceSecurity) -> Self {
+        self.commands.extend(users.commands());
+        self.services.push((Arc::new(users.crud().clone()), security));
+        self.users = Some(users);
+        self
+    }
+
+    /// Registers a command on the service its DTO names.
+    pub fn command<D: Command>(mut self, command: Cmd<D>) -> Self {
+        self.commands.push(command.into_spec());
+        self
+    }
+
+    /// Query limits.
+    pub fn limits(mut self, limits: LimitOptions) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Validation defaults.
+    pub fn validation(mut self, validation: ValidationOptions) -> Self {
+        self.validation = validation;
+        self
+    }
+
+    /// HTTP settings.
+    pub fn http(mut self, http: HttpOptions) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Checks everything, creates missing tables and compiles the request
+    /// path's tables.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Setup`](crate::Error::Setup) naming the first misconfiguration
+    /// (unknown role or field in a rule, duplicate service or command, a
+    /// command on an unknown service, an unsupported type), or a database
+    /// error while creating tables.
+    pub async fn build(self) -> Result<App> {
+        let roles = Arc::new(RoleGraph::new(self.roles, &self.guest_role).await?);
+        crate::storage::ensure_table(&self.db, usage::Entity).await?;
+
+        let mut commands: HashMap<String, HashMap<String, CommandEntry>> = HashMap::new();
+        for spec in self.commands {
+            let validator = Validator::from_schema(&spec.dto_type, &spec.dto_schema, &self.validation)?;
+            let by_name = commands.entry(spec.service.clone()).or_default();
+            if by_name.contains_key(&spec.name) {
+                return Err(SetupError::DuplicateCommand { service: spec.service, command: spec.name }.into());
+            }
+            by_name.insert(spec.name.clone(), CommandEntry { spec, validator });
+        }
+
+        let mut services = HashMap::new();
+        let mut securities = Vec::new();
+        for (service, security) in self.services {
+            let name = service.name().to_owned();
+            if services.contains_key(&name) {
+                return Err(SetupError::DuplicateService(name).into());
+            }
+            service.ensure_table().await?;
+            let type_name = pascal_case(&name);
+            let query_validator = Validator::from_schema(&type_name, service.model_schema(), &self.validation)?;
+            let info = service.info();
+            let id_field = info.id_wire_name().to_owned();
+            let data_validator =
+                query_validator.clone().without_fields(&[id_field.as_str(), "createdAt", "updatedAt"]);
+            let service_commands = commands.remove(&name).unwrap_or_default();
+            let fields = ServiceFields {
+                entity: KnownFields {
+                    type_name: type_name.clone(),
+                    fields: query_validator.fields().map(str::to_owned).collect(),
+                },
+                commands: service_commands
+                    .iter()
+                    .map(|(cmd, entry)| {
+                        let known = KnownFields {
+                            type_name: entry.spec.dto_type.clone(),
+                            fields: entry.validator.fields().map(str::to_owned).collect(),
+                        };
+                        (cmd.clone(), known)
+                    })
+                    .collect(),
+            };
+            securities.push((name.clone(), security, fields));
+            services.insert(
+                name,
+                ServiceEntry { service, data_validator, query_validator, id_field, commands: service_commands },
+            );
+        }
+        if let Some(orphan) = commands.keys().next() {
+            return Err(SetupError::InvalidSetting {
+                name: "commands",
+                reason: format!("a command is registered on service `{orphan}`, which is not served"),
+            }
+            .into());
+        }
+
+        let authorizer = Authorizer::new(roles, securities, self.limits.admin_default_batch_size)?;
+        let state = AppState {
+            services,
+            authorizer,
+            users: self.users,
+            limits: self.limits,
+            http: self.http,
+            db: self.db,
+            always_allowed_options: HashMap::new(),
+        };
+        Ok(App { state: Arc::new(state) })
+    }
+}
+
+/// `user-profile` → `UserProfile`: the type name eicrud's messages use.
+fn pascal_case(kebab: &str) -> String {
+    kebab
+        .split(['-', '_'])
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_from_service_names() {
+        assert_eq!(pascal_case("post"), "Post");
+        assert_eq!(pascal_case("user-profile"), "UserProfile");
+    }
+}

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod command;
 pub mod config;
 pub mod context;
+pub mod email;
 pub mod error;
 pub mod http;
 pub mod security;

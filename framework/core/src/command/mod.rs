@@ -1,1 +1,263 @@
-//! command (in progress).
+//! Commands: named RPC endpoints of a service with a typed DTO.
+//!
+//! A command is declared with [`Cmd`], from its DTO type (which implements
+//! [`Command`](crate::shared::Command)) and an async handler, and registered on
+//! the application with [`AppBuilder::command`](crate::app::AppBuilder::command).
+//!
+//! ```
+//! use ferrocrud::command::{Cmd, CommandContext};
+//! use ferrocrud::shared::Command;
+//! use schemars::JsonSchema;
+//! use serde::{Deserialize, Serialize};
+//!
+//! /// Says hello.
+//! #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+//! #[serde(rename_all = "camelCase", deny_unknown_fields)]
+//! struct HelloDto {
+//!     name: String,
+//! }
+//!
+//! impl Command for HelloDto {
+//!     const SERVICE: &'static str = "post";
+//!     const NAME: &'static str = "hello";
+//!     type Return = String;
+//! }
+//!
+//! let hello = Cmd::new(|_ctx: CommandContext, dto: HelloDto| async move {
+//!     Ok(format!("hello {}", dto.name))
+//! })
+//! .secure_only()
+//! .min_time_between_calls(std::time::Duration::from_secs(1));
+//! # let _ = hello;
+//! ```
+
+pub(crate) mod usage;
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+
+use crate::context::CrudContext;
+use crate::error::{Error, Result};
+use crate::shared::Command;
+
+/// How a command may be called.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandSettings {
+    /// Only with POST (secure mode: the user is read fresh).
+    pub secure_only: bool,
+    /// Also with GET, the DTO in the `query` parameter (no CSRF check in cookie mode).
+    pub allow_get: bool,
+    /// Most calls per user, counted in the database; implies POST for users.
+    pub max_uses_per_user: Option<u64>,
+    /// Least time between two calls of one user, checked in the database.
+    pub min_time_between_calls: Option<Duration>,
+    /// The DTO field holding a batch (size limited per role).
+    pub batch_field: Option<String>,
+}
+
+/// What a command answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommandOutput {
+    /// A JSON body.
+    Json(Value),
+    /// An empty body (the command returns `()`).
+    Empty,
+}
+
+/// The context a command handler runs in: the request's [`CrudContext`] and
+/// a place to set response cookies.
+#[derive(Debug, Clone)]
+pub struct CommandContext {
+    /// Who asks, with which options.
+    pub crud: CrudContext,
+    cookies: Arc<Mutex<Vec<HeaderValue>>>,
+}
+
+impl CommandContext {
+    /// A context for a command run by application code.
+    pub fn new(crud: CrudContext) -> Self {
+        Self { crud, cookies: Arc::default() }
+    }
+
+    /// The caller's user id, if logged in.
+    pub fn user_id(&self) -> Option<&str> {
+        self.crud.user_id()
+    }
+
+    /// Adds a `Set-Cookie` header to the answer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Internal`] when the value is not a valid header value.
+    pub fn set_cookie(&self, cookie: &str) -> Result<()> {
+        let value = HeaderValue::from_str(cookie).map_err(|_| Error::Internal("invalid cookie"))?;
+        if let Ok(mut cookies) = self.cookies.lock() {
+            cookies.push(value);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn take_cookies(&self) -> Vec<HeaderValue> {
+        self.cookies.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default()
+    }
+}
+
+type ErasedHandler = Arc<dyn Fn(CommandContext, Value) -> BoxFuture<'static, Result<CommandOutput>> + Send + Sync>;
+
+/// A command ready to register: its DTO type, handler and settings.
+#[must_use]
+pub struct Cmd<D: Command> {
+    settings: CommandSettings,
+    handler: ErasedHandler,
+    _dto: PhantomData<fn(D)>,
+}
+
+impl<D: Command> std::fmt::Debug for Cmd<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cmd").field("service", &D::SERVICE).field("name", &D::NAME).field("settings", &self.settings).finish()
+    }
+}
+
+impl<D: Command> Cmd<D> {
+    /// A command answered by `handler`.
+    pub fn new<F, Fut>(handler: F) -> Self
+    where
+        F: Fn(CommandContext, D) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<D::Return>> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        let erased: ErasedHandler = Arc::new(move |ctx, value| {
+            let handler = Arc::clone(&handler);
+            Box::pin(async move {
+                let dto: D = serde_json::from_value(value).map_err(|_| Error::BadRequest("DTO does not match its type"))?;
+                let answer = handler(ctx, dto).await?;
+                match serde_json::to_value(answer) {
+                    Ok(Value::Null) => Ok(CommandOutput::Empty),
+                    Ok(value) => Ok(CommandOutput::Json(value)),
+                    Err(_) => Err(Error::Internal("command answer is not serializable")),
+                }
+            })
+        });
+        Self { settings: CommandSettings::default(), handler: erased, _dto: PhantomData }
+    }
+
+    /// Only with POST.
+    pub fn secure_only(mut self) -> Self {
+        self.settings.secure_only = true;
+        self
+    }
+
+    /// Also with GET.
+    pub fn allow_get(mut self) -> Self {
+        self.settings.allow_get = true;
+        self
+    }
+
+    /// At most `max` calls per user.
+    pub fn max_uses_per_user(mut self, max: u64) -> Self {
+        self.settings.max_uses_per_user = Some(max);
+        self
+    }
+
+    /// At least `interval` between two calls of one user.
+    pub fn min_time_between_calls(mut self, interval: Duration) -> Self {
+        self.settings.min_time_between_calls = Some(interval);
+        self
+    }
+
+    /// `field` of the DTO holds a batch, limited per role.
+    pub fn batch_field(mut self, field: &str) -> Self {
+        self.settings.batch_field = Some(field.to_owned());
+        self
+    }
+
+    /// Replaces the settings.
+    pub fn settings(mut self, settings: CommandSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    pub(crate) fn into_spec(self) -> CommandSpec {
+        CommandSpec {
+            service: D::SERVICE.to_owned(),
+            name: D::NAME.to_owned(),
+            dto_type: short_type_name::<D>(),
+            dto_schema: schemars::schema_for!(D),
+            settings: self.settings,
+            handler: self.handler,
+        }
+    }
+}
+
+/// A registered command, type-erased.
+#[derive(Clone)]
+pub(crate) struct CommandSpec {
+    pub(crate) service: String,
+    pub(crate) name: String,
+    pub(crate) dto_type: String,
+    pub(crate) dto_schema: schemars::Schema,
+    pub(crate) settings: CommandSettings,
+    pub(crate) handler: ErasedHandler,
+}
+
+impl std::fmt::Debug for CommandSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandSpec")
+            .field("service", &self.service)
+            .field("name", &self.name)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CommandSpec {
+    pub(crate) async fn run(&self, ctx: CommandContext, dto: Value) -> Result<CommandOutput> {
+        (self.handler)(ctx, dto).await
+    }
+}
+
+/// `ferrocrud_shared::user::LoginDto` → `LoginDto`.
+fn short_type_name<T>() -> String {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Verb;
+    use crate::shared::user::{CheckJwtDto, LogoutDto};
+
+    #[test]
+    fn type_names_are_short() {
+        assert_eq!(short_type_name::<crate::shared::user::LoginDto>(), "LoginDto");
+    }
+
+    #[tokio::test]
+    async fn unit_answers_are_empty() {
+        let spec = Cmd::new(|_ctx, _dto: LogoutDto| async { Ok(()) }).into_spec();
+        let ctx = CommandContext::new(CrudContext::guest("guest", Verb::Patch, "user"));
+        assert_eq!(spec.run(ctx, serde_json::json!({})).await.unwrap(), CommandOutput::Empty);
+    }
+
+    #[tokio::test]
+    async fn answers_are_json() {
+        let spec = Cmd::new(|_ctx, _dto: CheckJwtDto| async {
+            Ok(crate::shared::user::CheckJwtResponseDto { access_token: None, refresh_token_sec: None, user_id: "u".into() })
+        })
+        .into_spec();
+        let ctx = CommandContext::new(CrudContext::guest("guest", Verb::Patch, "user"));
+        let out = spec.run(ctx, serde_json::json!({})).await.unwrap();
+        assert_eq!(
+            out,
+            CommandOutput::Json(serde_json::json!({"accessToken": null, "refreshTokenSec": null, "userId": "u"}))
+        );
+    }
+}

@@ -1,1 +1,163 @@
-//! http (in progress).
+//! HTTP: eicrud's routes, wire codec and errors.
+//!
+//! One generic router serves every service:
+//!
+//! | route | operation |
+//! |---|---|
+//! | `POST /crud/s/:service/one`, `/batch` | create, createBatch (201) |
+//! | `GET /crud/s/:service/one`, `/many`, `/in`, `/ids` | findOne, find, findIn, findIds |
+//! | `PATCH /crud/s/:service/one`, `/many`, `/in`, `/batch` | patchOne, patch, patchIn, patchBatch |
+//! | `DELETE /crud/s/:service/one`, `/many`, `/in` | deleteOne, delete, deleteIn |
+//! | `POST`, `PATCH`, `GET /crud/s/:service/cmd/:cmd` | a command (secure, normal, GET mode) |
+//! | `GET /crud/rdy` | readiness: `true` |
+//!
+//! `query` and `options` travel as JSON texts in the query string; bodies
+//! are JSON. Only this module knows statuses and wire bodies.
+
+mod cmd;
+mod crud;
+mod error;
+mod guard;
+mod params;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use serde_json::Value;
+
+pub(crate) use self::error::CLEAR_JWT_COOKIE;
+use self::error::ApiError;
+use crate::app::AppState;
+use crate::context::Verb;
+use crate::error::Error;
+
+/// The content type of every JSON answer.
+pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// The router serving every registered service.
+pub(crate) fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/crud/rdy", get(ready))
+        .route("/crud/s/{service}/cmd/{cmd}", any(command))
+        .route("/crud/s/{service}/{op}", any(crud_operation))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn ready() -> Response {
+    json_response(StatusCode::OK, &Value::Bool(true))
+}
+
+/// What every handler needs from the request.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    pub(crate) verb: Verb,
+    pub(crate) headers: HeaderMap,
+    pub(crate) params: params::Params,
+    pub(crate) body: Bytes,
+}
+
+impl Incoming {
+    async fn read(
+        state: &AppState,
+        method: &Method,
+        headers: HeaderMap,
+        raw_query: Option<String>,
+        body: Body,
+    ) -> Result<Self, ApiError> {
+        let verb = verb_of(method).ok_or(Error::BadRequest("unsupported method"))?;
+        let params = params::parse(raw_query.as_deref())?;
+        let body = axum::body::to_bytes(body, state.http.body_limit).await.map_err(|_| Error::BodyTooLarge)?;
+        Ok(Self { verb, headers, params, body })
+    }
+
+    /// The body as a JSON value; an empty body is `None`.
+    pub(crate) fn json_body(&self) -> Result<Option<Value>, Error> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        serde_json::from_slice(&self.body).map(Some).map_err(|source| Error::MalformedJson { what: "body", source })
+    }
+}
+
+fn verb_of(method: &Method) -> Option<Verb> {
+    match *method {
+        Method::POST => Some(Verb::Post),
+        Method::GET => Some(Verb::Get),
+        Method::PATCH => Some(Verb::Patch),
+        Method::DELETE => Some(Verb::Delete),
+        _ => None,
+    }
+}
+
+async fn crud_operation(
+    State(state): State<Arc<AppState>>,
+    Path((service, op)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    RawQuery(raw_query): RawQuery,
+    body: Body,
+) -> Response {
+    let Some(op) = verb_of(&method).and_then(|verb| crud::Op::from_route(verb, &op)) else {
+        return not_found_for(&method, &uri);
+    };
+    let result = async {
+        let incoming = Incoming::read(&state, &method, headers, raw_query, body).await?;
+        crud::handle(&state, &service, op, incoming).await
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn command(
+    State(state): State<Arc<AppState>>,
+    Path((service, cmd)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    RawQuery(raw_query): RawQuery,
+    body: Body,
+) -> Response {
+    if !matches!(method, Method::POST | Method::PATCH | Method::GET) {
+        return not_found_for(&method, &uri);
+    }
+    let result = async {
+        let incoming = Incoming::read(&state, &method, headers, raw_query, body).await?;
+        cmd::handle(&state, &service, &cmd, incoming).await
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn not_found(method: Method, uri: Uri) -> Response {
+    not_found_for(&method, &uri)
+}
+
+/// NestJS's answer for a route that does not exist.
+fn not_found_for(method: &Method, uri: &Uri) -> Response {
+    let body = serde_json::json!({
+        "message": format!("Cannot {} {}", method, uri.path()),
+        "error": "Not Found",
+        "statusCode": 404,
+        "code": crate::shared::ErrorCode::NotFound as u16,
+    });
+    json_response(StatusCode::NOT_FOUND, &body)
+}
+
+/// A JSON answer with eicrud's content type.
+pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
+    let mut response = (status, value.to_string()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    response
+}
+
+/// 201 for POST, 200 otherwise, as eicrud (NestJS) answers.
+pub(crate) fn success_status(verb: Verb) -> StatusCode {
+    if verb == Verb::Post { StatusCode::CREATED } else { StatusCode::OK }
+}

@@ -1,0 +1,105 @@
+//! The blog's settings, read from the environment.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use base64::Engine as _;
+use rand::RngCore as _;
+
+/// What the blog reads from its environment.
+///
+/// | variable | default |
+/// |---|---|
+/// | `HOST` | `127.0.0.1` |
+/// | `PORT` | `3000` |
+/// | `DATABASE_URL` | `sqlite://./data/blog.sqlite` |
+/// | `JWT_SECRET` | generated once and kept in `./data/jwt_secret` |
+/// | `MAIL_LOG` | `./data/mail.jsonl` |
+/// | `SEED_MOD_EMAIL`, `SEED_MOD_PASSWORD` | none: a moderator account created at start when both are set |
+/// | `SEED_ADMIN_EMAIL`, `SEED_ADMIN_PASSWORD` | none: an admin account, likewise |
+#[derive(Clone)]
+pub struct Settings {
+    /// Address to listen on.
+    pub host: String,
+    /// Port to listen on.
+    pub port: u16,
+    /// SQLite or PostgreSQL URL.
+    pub database_url: String,
+    /// Token signing secret.
+    pub jwt_secret: String,
+    /// JSON-lines mailbox file.
+    pub mail_log: PathBuf,
+    /// Accounts to create at start when absent: (email, password, role).
+    pub seeds: Vec<(String, String, String)>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database_url", &self.database_url)
+            .field("mail_log", &self.mail_log)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// Reads the settings; `data_dir` holds the defaults' files.
+    ///
+    /// # Errors
+    ///
+    /// An unreadable `PORT`, or a secret file that cannot be read or written.
+    pub fn from_env(data_dir: &Path) -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let port = match var("PORT") {
+            Some(port) => port.parse().with_context(|| format!("PORT={port} is not a port number"))?,
+            None => 3000,
+        };
+        let jwt_secret = match var("JWT_SECRET") {
+            Some(secret) => secret,
+            None => kept_secret(&data_dir.join("jwt_secret"))?,
+        };
+        let mut seeds = Vec::new();
+        for (prefix, role) in [("SEED_MOD", "moderator"), ("SEED_ADMIN", "admin")] {
+            if let (Some(email), Some(password)) = (var(&format!("{prefix}_EMAIL")), var(&format!("{prefix}_PASSWORD"))) {
+                seeds.push((email, password, role.to_owned()));
+            }
+        }
+        Ok(Self {
+            host: var("HOST").unwrap_or_else(|| "127.0.0.1".into()),
+            port,
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("blog.sqlite").display())),
+            jwt_secret,
+            mail_log: var("MAIL_LOG").map_or_else(|| data_dir.join("mail.jsonl"), PathBuf::from),
+            seeds,
+        })
+    }
+}
+
+/// Reads the secret kept in `path`, or generates one there (readable by the
+/// owner only) with a warning.
+fn kept_secret(path: &Path) -> anyhow::Result<String> {
+    if let Ok(secret) = std::fs::read_to_string(path) {
+        let secret = secret.trim().to_owned();
+        if !secret.is_empty() {
+            return Ok(secret);
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = base64::engine::general_purpose::STANDARD.encode(bytes);
+    std::fs::write(path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict {}", path.display()))?;
+    }
+    tracing::warn!(path = %path.display(), "JWT_SECRET not set: generated one and kept it in this file; set JWT_SECRET in production");
+    Ok(secret)
+}

@@ -1,0 +1,205 @@
+//! HS256 access tokens with eicrud's payload and key derivation.
+
+use base64::Engine as _;
+use hkdf::Hkdf;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::error::{Error, Result, SetupError};
+
+/// The payload of an access token, in eicrud's key order.
+///
+/// A token is valid while its `rvkd` equals the user's revocation counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user's revocation counter when the token was issued.
+    #[serde(default)]
+    pub rvkd: Option<i64>,
+    /// The user's id.
+    pub id: String,
+    /// The CSRF nonce, for tokens issued in cookie mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf: Option<String>,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+}
+
+/// Signing and verification keys for access tokens, built once at start.
+///
+/// The HMAC key is derived from the configured secret exactly as eicrud does
+/// (the base64 text of HKDF-SHA256 with info `eicrud-jwt`, 256 bytes), so
+/// tokens issued by an eicrud server with the same secret stay valid after a
+/// move to ferrocrud.
+///
+/// ```
+/// use ferrocrud::auth::TokenKeys;
+///
+/// let keys = TokenKeys::from_secret("a long random secret").unwrap();
+/// let (token, claims) = keys.issue("user-1", None, 1800, None).unwrap();
+/// assert_eq!(keys.verify(&token).unwrap(), claims);
+/// assert_eq!(keys.verify("not.a.jwt").unwrap_err().to_string(), "invalid token");
+/// ```
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    derived: String,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenKeys").finish_non_exhaustive()
+    }
+}
+
+impl TokenKeys {
+    /// Derives the keys from the configured secret.
+    ///
+    /// # Errors
+    ///
+    /// [`SetupError::InvalidSetting`] when the secret is empty.
+    pub fn from_secret(secret: &str) -> Result<Self> {
+        if secret.is_empty() {
+            return Err(SetupError::InvalidSetting { name: "jwt secret", reason: "must not be empty".into() }.into());
+        }
+        let derived = derive(secret.as_bytes(), b"eicrud-jwt")?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp"]);
+        Ok(Self {
+            encoding: EncodingKey::from_secret(derived.as_bytes()),
+            decoding: DecodingKey::from_secret(derived.as_bytes()),
+            validation,
+            derived,
+        })
+    }
+
+    /// A key for another purpose derived from the token key (eicrud derives
+    /// its CSRF key this way, with info `eicrud-csrf`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Internal`] if the derivation fails (it cannot for these lengths).
+    pub fn derive_subkey(&self, info: &str) -> Result<String> {
+        derive(self.derived.as_bytes(), info.as_bytes())
+    }
+
+    /// Signs a token for a user, valid `lifetime_secs` from now.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Internal`] if signing fails.
+    pub fn issue(
+        &self,
+        user_id: &str,
+        rvkd: Option<i64>,
+        lifetime_secs: i64,
+        csrf: Option<String>,
+    ) -> Result<(String, Claims)> {
+        let iat = chrono::Utc::now().timestamp();
+        let claims = Claims { rvkd, id: user_id.to_owned(), csrf, iat, exp: iat + lifetime_secs };
+        let token = self.sign(&claims)?;
+        Ok((token, claims))
+    }
+
+    /// Signs the given claims.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Internal`] if signing fails.
+    pub fn sign(&self, claims: &Claims) -> Result<String> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|_| Error::Internal("token signing failed"))
+    }
+
+    /// Checks a token's signature and expiry and returns its claims.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidToken`] with the message eicrud's clients see:
+    /// `jwt malformed`, `invalid token`, `invalid signature`, `invalid algorithm`
+    /// or `jwt expired`.
+    pub fn verify(&self, token: &str) -> Result<Claims> {
+        if token.split('.').count() != 3 {
+            return Err(Error::InvalidToken("jwt malformed"));
+        }
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|err| {
+                Error::InvalidToken(match err.kind() {
+                    ErrorKind::InvalidSignature => "invalid signature",
+                    ErrorKind::ExpiredSignature => "jwt expired",
+                    ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => "invalid algorithm",
+                    _ => "invalid token",
+                })
+            })
+    }
+}
+
+fn derive(ikm: &[u8], info: &[u8]) -> Result<String> {
+    let hkdf = Hkdf::<Sha256>::new(Some(&[]), ikm);
+    let mut okm = [0u8; 256];
+    hkdf.expand(info, &mut okm).map_err(|_| Error::Internal("key derivation failed"))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(okm))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::from_secret("test secret").unwrap()
+    }
+
+    #[test]
+    fn payload_keeps_eicrud_key_order() {
+        let keys = keys();
+        let (token, _) = keys.issue("u1", None, 1800, None).unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
+        let text = String::from_utf8(json).unwrap();
+        assert!(text.starts_with(r#"{"rvkd":null,"id":"u1","iat":"#), "{text}");
+    }
+
+    #[test]
+    fn tampered_payload_is_an_invalid_signature() {
+        let keys = keys();
+        let (token, _) = keys.issue("u1", None, 1800, None).unwrap();
+        let (other, _) = keys.issue("u2", None, 1800, None).unwrap();
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let other_payload = other.split('.').nth(1).unwrap().to_owned();
+        parts[1] = &other_payload;
+        let forged = parts.join(".");
+        assert_eq!(keys.verify(&forged).unwrap_err().to_string(), "invalid signature");
+    }
+
+    #[test]
+    fn expired_token_is_refused() {
+        let keys = keys();
+        let (token, _) = keys.issue("u1", Some(1), -10, None).unwrap();
+        assert_eq!(keys.verify(&token).unwrap_err().to_string(), "jwt expired");
+    }
+
+    #[test]
+    fn other_secret_is_an_invalid_signature() {
+        let (token, _) = keys().issue("u1", None, 60, None).unwrap();
+        let other = TokenKeys::from_secret("other").unwrap();
+        assert_eq!(other.verify(&token).unwrap_err().to_string(), "invalid signature");
+    }
+
+    #[test]
+    fn malformed_and_garbage_tokens() {
+        assert_eq!(keys().verify("abc").unwrap_err().to_string(), "jwt malformed");
+        assert_eq!(keys().verify("not.a.jwt").unwrap_err().to_string(), "invalid token");
+    }
+
+    #[test]
+    fn empty_secret_is_refused() {
+        assert!(TokenKeys::from_secret("").is_err());
+    }
+}

@@ -1,0 +1,102 @@
+//! Per-user command counters, changed atomically in the database.
+//!
+//! One row per (user, service command): how many calls were made and when
+//! the last one was let through. Each check is a single upsert whose `WHERE`
+//! does the test, so two server instances on one database cannot both let a
+//! call through that only one may make.
+
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+use crate::error::{Error, Result};
+
+/// One user's use of one command.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "ferrocrud_command_usage")]
+pub struct Model {
+    /// The user.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: String,
+    /// `<service>_<command>`.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub command: String,
+    /// Calls counted against `max_uses_per_user`.
+    pub uses: i64,
+    /// Epoch milliseconds of the last call let through.
+    pub last_call_ms: i64,
+}
+
+/// No relations.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// Counts one use, or fails with [`Error::MaxUsesReached`] when `max` uses were made.
+pub(crate) async fn reserve_use(db: &DatabaseConnection, user_id: &str, command: &str, max: u64) -> Result<()> {
+    let max = i64::try_from(max).unwrap_or(i64::MAX);
+    if max == 0 {
+        return Err(Error::MaxUsesReached { max: 0 });
+    }
+    let stmt = Query::insert()
+        .into_table(Entity)
+        .columns([Column::UserId, Column::Command, Column::Uses, Column::LastCallMs])
+        .values_panic([user_id.into(), command.into(), 1i64.into(), 0i64.into()])
+        .on_conflict(
+            OnConflict::columns([Column::UserId, Column::Command])
+                .value(Column::Uses, Expr::col((Entity, Column::Uses)).add(1))
+                .action_and_where(Expr::col((Entity, Column::Uses)).lt(max))
+                .to_owned(),
+        )
+        .to_owned();
+    let result = db.execute(&stmt).await?;
+    if result.rows_affected() == 0 {
+        return Err(Error::MaxUsesReached { max: max as u64 });
+    }
+    Ok(())
+}
+
+/// Gives back a use reserved by [`reserve_use`] for a call that failed.
+pub(crate) async fn release_use(db: &DatabaseConnection, user_id: &str, command: &str) -> Result<()> {
+    let stmt = Query::update()
+        .table(Entity)
+        .value(Column::Uses, Expr::col(Column::Uses).sub(1))
+        .and_where(Expr::col(Column::UserId).eq(user_id))
+        .and_where(Expr::col(Column::Command).eq(command))
+        .and_where(Expr::col(Column::Uses).gt(0))
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Lets a call through if the last one was at least `interval_ms` ago, or
+/// fails with [`Error::WaitUntil`] naming when the next call is allowed.
+pub(crate) async fn claim_call(
+    db: &DatabaseConnection,
+    user_id: &str,
+    command: &str,
+    now_ms: i64,
+    interval_ms: i64,
+) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(Entity)
+        .columns([Column::UserId, Column::Command, Column::Uses, Column::LastCallMs])
+        .values_panic([user_id.into(), command.into(), 0i64.into(), now_ms.into()])
+        .on_conflict(
+            OnConflict::columns([Column::UserId, Column::Command])
+                .value(Column::LastCallMs, now_ms)
+                .action_and_where(Expr::col((Entity, Column::LastCallMs)).lte(now_ms - interval_ms))
+                .to_owned(),
+        )
+        .to_owned();
+    let result = db.execute(&stmt).await?;
+    if result.rows_affected() > 0 {
+        return Ok(());
+    }
+    let last = Entity::find_by_id((user_id.to_owned(), command.to_owned()))
+        .one(db)
+        .await?
+        .map_or(now_ms, |row| row.last_call_ms);
+    Err(Error::WaitUntil { next_allowed_call: last + interval_ms })
+}

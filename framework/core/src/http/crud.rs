@@ -1,0 +1,380 @@
+//! The CRUD routes: decode, validate, authorize, call the service, encode.
+
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use super::error::ApiError;
+use super::{Incoming, guard, json_response, success_status};
+use crate::app::{AppState, ServiceEntry};
+use crate::context::{CrudContext, Verb};
+use crate::error::{Error, Result, Target};
+use crate::security::{Action, AuthzRequest, Caller};
+use crate::shared::CrudOptions;
+use crate::validate::Mode;
+
+/// A CRUD operation, from its verb and route suffix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    CreateOne,
+    CreateBatch,
+    FindOne,
+    Find,
+    FindIn,
+    FindIds,
+    PatchOne,
+    Patch,
+    PatchIn,
+    PatchBatch,
+    DeleteOne,
+    Delete,
+    DeleteIn,
+}
+
+impl Op {
+    pub(crate) fn from_route(verb: Verb, suffix: &str) -> Option<Self> {
+        Some(match (verb, suffix) {
+            (Verb::Post, "one") => Op::CreateOne,
+            (Verb::Post, "batch") => Op::CreateBatch,
+            (Verb::Get, "one") => Op::FindOne,
+            (Verb::Get, "many") => Op::Find,
+            (Verb::Get, "in") => Op::FindIn,
+            (Verb::Get, "ids") => Op::FindIds,
+            (Verb::Patch, "one") => Op::PatchOne,
+            (Verb::Patch, "many") => Op::Patch,
+            (Verb::Patch, "in") => Op::PatchIn,
+            (Verb::Patch, "batch") => Op::PatchBatch,
+            (Verb::Delete, "one") => Op::DeleteOne,
+            (Verb::Delete, "many") => Op::Delete,
+            (Verb::Delete, "in") => Op::DeleteIn,
+            _ => return None,
+        })
+    }
+}
+
+pub(crate) async fn handle(state: &AppState, service: &str, op: Op, incoming: Incoming) -> Result<Response, ApiError> {
+    let mut ctx = guard::context(state, &incoming.headers, incoming.verb, service).await?;
+    let entry = state.services.get(service).ok_or_else(|| Error::ServiceNotFound(service.to_owned()))?;
+    ctx.options = incoming.params.options.clone();
+    let query = incoming.params.query.clone().unwrap_or_default();
+    let verb = incoming.verb;
+    let body = incoming.json_body()?;
+    let value = match op {
+        Op::CreateOne => create_one(state, entry, &ctx, body).await?,
+        Op::CreateBatch => create_batch(state, entry, &ctx, body).await?,
+        Op::FindOne => find_one(state, entry, ctx, query).await?,
+        Op::Find | Op::FindIds => find(state, entry, ctx, query, op == Op::FindIds).await?,
+        Op::FindIn => find_in(state, entry, ctx, query).await?,
+        Op::PatchOne | Op::Patch => patch(state, entry, &ctx, incoming.params.query, body, op == Op::PatchOne).await?,
+        Op::PatchIn => patch_in(state, entry, &ctx, query, body).await?,
+        Op::PatchBatch => patch_batch(state, entry, &ctx, body).await?,
+        Op::DeleteOne | Op::Delete => delete(state, entry, &ctx, query, op == Op::DeleteOne).await?,
+        Op::DeleteIn => delete_in(state, entry, &ctx, query).await?,
+    };
+    Ok(json_response(success_status(verb), &value))
+}
+
+async fn create_one(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, body: Option<Value>) -> Result<Value> {
+    let data = checked_create_data(state, entry, ctx, object(body)?)?;
+    entry.service.create(data, ctx).await
+}
+
+async fn create_batch(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, body: Option<Value>) -> Result<Value> {
+    let items = batch(state, ctx, body)?;
+    let mut checked = Vec::with_capacity(items.len());
+    for item in items {
+        checked.push(checked_create_data(state, entry, ctx, object(Some(item))?)?);
+    }
+    Ok(Value::Array(entry.service.create_batch(checked, ctx).await?))
+}
+
+/// Validates and authorizes the data of one create.
+fn checked_create_data(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &CrudContext,
+    mut data: Map<String, Value>,
+) -> Result<Map<String, Value>> {
+    let id = data.remove(&entry.id_field);
+    if id.is_some() && ctx.options.allow_id_override != Some(true) {
+        return Err(Error::IdOverrideNotSet);
+    }
+    entry.data_validator.validate(&mut data, Mode::Full, Target::Data)?;
+    if let Some(id) = id {
+        if !id.is_string() {
+            return Err(Error::BadRequest("the id must be a string"));
+        }
+        data.insert(entry.id_field.clone(), id);
+    }
+    let fields: Vec<&str> = data.keys().map(String::as_str).collect();
+    authorize(state, ctx, &[&data], &fields)?;
+    Ok(data)
+}
+
+async fn find_one(state: &AppState, entry: &ServiceEntry, mut ctx: CrudContext, mut query: Map<String, Value>) -> Result<Value> {
+    entry.query_validator.validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
+    let read_fields = authorize(state, &ctx, &[&query], &[])?;
+    apply_read_rules(state, entry, &mut ctx, read_fields)?;
+    Ok(entry.service.find_one(query, &ctx).await?.unwrap_or(Value::Null))
+}
+
+async fn find(
+    state: &AppState,
+    entry: &ServiceEntry,
+    mut ctx: CrudContext,
+    mut query: Map<String, Value>,
+    ids_only: bool,
+) -> Result<Value> {
+    clamp_limit(state, &mut ctx, ids_only);
+    let list_field = Some(entry.id_field.as_str());
+    entry.query_validator.validate(&mut query, Mode::Query { list_field }, Target::Query)?;
+    let read_fields = authorize(state, &ctx, &[&query], &[])?;
+    apply_read_rules(state, entry, &mut ctx, read_fields)?;
+    let page = if ids_only {
+        entry.service.find_ids(query, &ctx).await?
+    } else {
+        entry.service.find(query, &ctx).await?
+    };
+    to_value(page)
+}
+
+async fn find_in(state: &AppState, entry: &ServiceEntry, mut ctx: CrudContext, mut query: Map<String, Value>) -> Result<Value> {
+    clamp_limit(state, &mut ctx, false);
+    let ids = take_ids(state, entry, &mut query)?;
+    entry.query_validator.validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
+    let read_fields = authorize(state, &ctx, &[&query], &[])?;
+    apply_read_rules(state, entry, &mut ctx, read_fields)?;
+    to_value(entry.service.find_in(ids, query, &ctx).await?)
+}
+
+async fn patch(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &CrudContext,
+    query: Option<Map<String, Value>>,
+    body: Option<Value>,
+    one: bool,
+) -> Result<Value> {
+    let data = object(body)?;
+    let query = match query {
+        Some(query) if !data.is_empty() || !one => query,
+        _ if one => return Err(Error::BadRequest("Query and data are required for PATCH one.")),
+        _ => Map::new(),
+    };
+    let list_field = (!one).then_some(entry.id_field.as_str());
+    let (query, data) = checked_update(state, entry, ctx, query, data, list_field)?;
+    let answer = if one {
+        entry.service.patch_one(query, data, ctx).await?
+    } else {
+        entry.service.patch(query, data, ctx).await?
+    };
+    to_value(answer)
+}
+
+async fn patch_in(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &CrudContext,
+    mut query: Map<String, Value>,
+    body: Option<Value>,
+) -> Result<Value> {
+    let ids = take_ids(state, entry, &mut query)?;
+    let (query, data) = checked_update(state, entry, ctx, query, object(body)?, None)?;
+    to_value(entry.service.patch_in(ids, query, data, ctx).await?)
+}
+
+async fn patch_batch(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, body: Option<Value>) -> Result<Value> {
+    let items = batch(state, ctx, body)?;
+    let mut checked = Vec::with_capacity(items.len());
+    for item in items {
+        let mut item = object(Some(item))?;
+        let query = object(item.remove("query"))?;
+        let data = object(item.remove("data"))?;
+        if !item.is_empty() {
+            return Err(Error::BadRequest("a batch patch item holds only `query` and `data`"));
+        }
+        checked.push(checked_update(state, entry, ctx, query, data, None)?);
+    }
+    to_value(entry.service.patch_batch(checked, ctx).await?)
+}
+
+/// Validates an update and authorizes it on the query, then on the query
+/// merged with the data, so the data cannot move a row out of the allowed set.
+fn checked_update(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &CrudContext,
+    mut query: Map<String, Value>,
+    mut data: Map<String, Value>,
+    list_field: Option<&str>,
+) -> Result<(Map<String, Value>, Map<String, Value>)> {
+    entry.query_validator.validate(&mut query, Mode::Query { list_field }, Target::Query)?;
+    if data.contains_key(&entry.id_field) {
+        return Err(Error::CannotUpdateId);
+    }
+    entry.data_validator.validate(&mut data, Mode::Partial, Target::Data)?;
+    let mut merged = query.clone();
+    merged.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let fields: Vec<&str> = data.keys().map(String::as_str).collect();
+    authorize(state, ctx, &[&query, &merged], &fields)?;
+    Ok((query, data))
+}
+
+async fn delete(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, mut query: Map<String, Value>, one: bool) -> Result<Value> {
+    let list_field = (!one).then_some(entry.id_field.as_str());
+    entry.query_validator.validate(&mut query, Mode::Query { list_field }, Target::Query)?;
+    authorize(state, ctx, &[&query], &[])?;
+    let answer = if one {
+        entry.service.delete_one(query, ctx).await?
+    } else {
+        entry.service.delete(query, ctx).await?
+    };
+    to_value(answer)
+}
+
+async fn delete_in(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, mut query: Map<String, Value>) -> Result<Value> {
+    let ids = take_ids(state, entry, &mut query)?;
+    entry.query_validator.validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
+    authorize(state, ctx, &[&query], &[])?;
+    to_value(entry.service.delete_in(ids, query, ctx).await?)
+}
+
+/// Checks the caller's abilities; answers the role's forced read projection.
+fn authorize(
+    state: &AppState,
+    ctx: &CrudContext,
+    subjects: &[&Map<String, Value>],
+    fields: &[&str],
+) -> Result<Option<Vec<String>>> {
+    let options = option_requests(&ctx.options, &state.always_allowed_options(&ctx.service));
+    let request = AuthzRequest {
+        service: &ctx.service,
+        action: Action::Crud(ctx.verb),
+        method: ctx.verb,
+        caller: Caller { user_id: ctx.user_id(), role: ctx.role() },
+        subjects,
+        fields,
+        options: &options,
+    };
+    let authorized = state.authorizer.authorize(&request)?;
+    Ok(authorized.read_fields.map(<[String]>::to_vec))
+}
+
+/// The options that need an option ability, with their values as fields.
+pub(crate) fn option_requests(options: &CrudOptions, always_allowed: &[String]) -> Vec<(&'static str, Vec<String>)> {
+    options
+        .keys_set()
+        .into_iter()
+        .filter(|key| !CrudOptions::ALWAYS_ALLOWED.contains(key) && !always_allowed.iter().any(|a| a == key))
+        .map(|key| {
+            let values = match key {
+                "populate" => options.populate.clone().unwrap_or_default(),
+                "returnUpdatedEntity" => flag(options.return_updated_entity),
+                "allowIdOverride" => flag(options.allow_id_override),
+                "skipServiceHooks" => flag(options.skip_service_hooks),
+                _ => Vec::new(),
+            };
+            (key, values)
+        })
+        .collect()
+}
+
+fn flag(value: Option<bool>) -> Vec<String> {
+    value.map(|v| vec![v.to_string()]).unwrap_or_default()
+}
+
+/// Applies the role's forced projection and the service's always-excluded fields.
+fn apply_read_rules(state: &AppState, entry: &ServiceEntry, ctx: &mut CrudContext, role_fields: Option<Vec<String>>) -> Result<()> {
+    if let Some(role_fields) = role_fields {
+        let fields = match ctx.options.fields.take() {
+            Some(asked) => asked.into_iter().filter(|f| role_fields.contains(f)).collect(),
+            None => role_fields,
+        };
+        ctx.options.fields = Some(fields);
+    }
+    for list in [&ctx.options.fields, &ctx.options.exclude] {
+        if let Some(unknown) = list.iter().flatten().find(|f| !entry.query_validator.has_field(f)) {
+            return Err(Error::InvalidQuery(format!("unknown field {unknown} in options")));
+        }
+    }
+    let excluded = state.authorizer.always_excluded(&ctx.service);
+    if let Some(field) = ctx.options.fields.iter().flatten().find(|f| excluded.contains(f)) {
+        return Err(Error::ExcludedField(field.clone()));
+    }
+    if !excluded.is_empty() {
+        let exclude = ctx.options.exclude.get_or_insert_with(Vec::new);
+        exclude.extend(excluded.iter().cloned());
+    }
+    Ok(())
+}
+
+/// Clamps the page size to the role's maximum; a missing or zero limit is the maximum.
+fn clamp_limit(state: &AppState, ctx: &mut CrudContext, ids: bool) {
+    let admin = state.authorizer.roles().is_admin(ctx.role());
+    let limits = &state.limits;
+    let max = match (ids, admin) {
+        (false, false) => limits.non_admin_query_limit,
+        (false, true) => limits.admin_query_limit,
+        (true, false) => limits.non_admin_query_limit_ids,
+        (true, true) => limits.admin_query_limit_ids,
+    };
+    let limit = match ctx.options.limit {
+        Some(n) if n > 0 && (n as u64) <= max => n as u64,
+        _ => max,
+    };
+    ctx.options.limit = Some(limit as i64);
+}
+
+/// Removes the id list of an `in` query and checks its length.
+fn take_ids(state: &AppState, entry: &ServiceEntry, query: &mut Map<String, Value>) -> Result<Vec<Value>> {
+    let max = state.limits.max_find_in_ids_length;
+    match query.remove(&entry.id_field) {
+        Some(Value::Array(ids)) => {
+            if ids.is_empty() || ids.len() as u64 > max {
+                return Err(Error::InRequiredLength { max, len: ids.len() as u64 });
+            }
+            if !ids.iter().all(Value::is_string) {
+                return Err(Error::BadRequest("the ids of an `in` query must be strings"));
+            }
+            Ok(ids)
+        }
+        _ => Err(Error::BadRequest("an `in` query needs an array of ids in its id field")),
+    }
+}
+
+/// The items of a batch body, checked against the role's batch size.
+fn batch(state: &AppState, ctx: &CrudContext, body: Option<Value>) -> Result<Vec<Value>> {
+    let Some(Value::Array(items)) = body else { return Err(Error::PayloadMustBeArray) };
+    check_batch_size(state, ctx, None, items.len(), None)?;
+    Ok(items)
+}
+
+/// Checks a batch against the largest size the caller's roles allow.
+pub(crate) fn check_batch_size(
+    state: &AppState,
+    ctx: &CrudContext,
+    command: Option<&str>,
+    size: usize,
+    field: Option<&str>,
+) -> Result<()> {
+    if size == 0 {
+        return Err(Error::EmptyBatch);
+    }
+    let max = state.authorizer.max_batch_size(&ctx.service, command, ctx.role()).unwrap_or(0);
+    if size as u64 > max {
+        return Err(Error::MaxBatchSizeExceeded { max, size: size as u64, field: field.map(str::to_owned) });
+    }
+    Ok(())
+}
+
+/// A JSON object, or an empty one for no body.
+pub(crate) fn object(value: Option<Value>) -> Result<Map<String, Value>> {
+    match value {
+        None => Ok(Map::new()),
+        Some(Value::Object(map)) => Ok(map),
+        Some(_) => Err(Error::BadRequest("the data must be a JSON object")),
+    }
+}
+
+fn to_value<T: serde::Serialize>(value: T) -> Result<Value> {
+    serde_json::to_value(value).map_err(|_| Error::Internal("answer is not serializable"))
+}

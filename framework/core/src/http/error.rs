@@ -1,0 +1,287 @@
+//! The one mapping from [`Error`] to an eicrud-shaped answer.
+//!
+//! Every error kind has a status, a stable [`ErrorCode`] and a public
+//! message. eicrud's own coded errors carry a JSON text
+//! `{"message","code"[,"data"]}` in `message`; every body also carries `code`
+//! (and `data` when there is any) at the top level. Internal details never
+//! reach the client: they are logged where the answer is made.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::error::Error;
+use crate::shared::ErrorCode;
+
+/// The `set-cookie` value that clears the session cookie.
+pub(crate) const CLEAR_JWT_COOKIE: &str = "eicrud-jwt=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax";
+
+/// How an error is written on the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct WireParts {
+    pub(crate) status: StatusCode,
+    pub(crate) code: ErrorCode,
+    /// The text; for coded errors the text inside the JSON `message`.
+    pub(crate) text: String,
+    /// Whether `message` is eicrud's JSON text with `message`, `code`, `data`.
+    pub(crate) coded: bool,
+    pub(crate) data: Option<Value>,
+}
+
+impl WireParts {
+    fn plain(status: StatusCode, code: ErrorCode, text: impl Into<String>) -> Self {
+        Self { status, code, text: text.into(), coded: false, data: None }
+    }
+
+    fn coded(status: StatusCode, code: ErrorCode, data: Option<Value>) -> Self {
+        let mut text = code.text().to_owned();
+        if let Some(Value::Object(map)) = &data {
+            if let Some(Value::String(field)) = map.get("problemField") {
+                text = text.replace("{problemField}", field);
+            }
+        }
+        Self { status, code, text, coded: true, data }
+    }
+}
+
+/// The status, code, message and data of an error, as the table says.
+pub(crate) fn wire_parts(err: &Error) -> WireParts {
+    use ErrorCode as C;
+    use StatusCode as S;
+    match err {
+        Error::MalformedJson { what, .. } => {
+            WireParts::plain(S::BAD_REQUEST, C::MalformedJson, format!("Malformed JSON in {what}"))
+        }
+        Error::UnknownParameter(name) => {
+            WireParts::plain(S::BAD_REQUEST, C::UnknownParameter, format!("property {name} should not exist"))
+        }
+        Error::BodyTooLarge => WireParts::plain(S::PAYLOAD_TOO_LARGE, C::BodyTooLarge, "Request body is too large"),
+        Error::BadRequest(text) => WireParts::plain(S::BAD_REQUEST, C::ValidationError, *text),
+        Error::Validation(v) => WireParts::plain(S::BAD_REQUEST, C::ValidationError, v.to_string()),
+        Error::FieldTooBig { field, size, max } => WireParts::coded(
+            S::BAD_REQUEST,
+            C::FieldSizeIsTooBig,
+            Some(json!({ "problemField": field, "fieldSize": size, "maxSize": max })),
+        ),
+        Error::ArrayTooLong { field, length, max } => WireParts::coded(
+            S::BAD_REQUEST,
+            C::ArrayLengthIsTooBig,
+            Some(json!({ "problemField": field, "fieldLength": length, "maxLength": max })),
+        ),
+        Error::ServiceNotFound(name) => {
+            WireParts::plain(S::BAD_REQUEST, C::ServiceNotFound, format!("Service not found: {name}"))
+        }
+        Error::CommandNotFound(name) => {
+            WireParts::plain(S::FORBIDDEN, C::CommandNotFound, format!("Command {name} not found in security map"))
+        }
+        Error::SecureModeRequired => {
+            WireParts::plain(S::FORBIDDEN, C::SecureModeRequired, C::SecureModeRequired.text())
+        }
+        Error::GetMethodNotAllowed => WireParts::coded(S::FORBIDDEN, C::GetMethodNotAllowed, None),
+        Error::Denied(denied) => WireParts::plain(S::FORBIDDEN, C::Forbidden, denied.to_string()),
+        Error::MaxBatchSizeExceeded { max, size, field } => {
+            let mut data = json!({ "maxBatchSize": max, "batchSize": size });
+            if let (Some(field), Value::Object(map)) = (field, &mut data) {
+                map.insert("field".into(), Value::String(field.clone()));
+            }
+            WireParts::coded(S::BAD_REQUEST, C::MaxBatchSizeExceeded, Some(data))
+        }
+        Error::PayloadMustBeArray => WireParts::coded(S::BAD_REQUEST, C::PayloadMustBeArray, None),
+        Error::EmptyBatch => {
+            WireParts::plain(S::BAD_REQUEST, C::MaxBatchSizeExceeded, "Batchsize must be at least 1")
+        }
+        Error::InRequiredLength { max, len } => WireParts::coded(
+            S::BAD_REQUEST,
+            C::InRequiredLength,
+            Some(json!({ "maxBatchSize": max, "idsLength": len })),
+        ),
+        Error::MaxUsesReached { max } => WireParts::plain(
+            S::FORBIDDEN,
+            C::MaxUsesReached,
+            format!("You have reached the maximum uses for this command ({max})"),
+        ),
+        Error::WaitUntil { next_allowed_call } => WireParts::coded(
+            S::TOO_MANY_REQUESTS,
+            C::WaitUntil,
+            Some(json!({ "nextAllowedCall": next_allowed_call })),
+        ),
+        Error::ExcludedField(field) => WireParts::plain(
+            S::BAD_REQUEST,
+            C::ValidationError,
+            format!("Always excluded field {field} cannot be in fields option."),
+        ),
+        Error::IdOverrideNotSet => WireParts::coded(S::BAD_REQUEST, C::IdOverrideNotSet, None),
+        Error::CannotUpdateId => WireParts::coded(S::BAD_REQUEST, C::CannotUpdateId, None),
+        Error::EntityNotFound => WireParts::coded(S::BAD_REQUEST, C::EntityNotFound, None),
+        Error::UniqueViolation => WireParts::plain(S::CONFLICT, C::UniqueViolation, C::UniqueViolation.text()),
+        Error::InvalidQuery(text) => WireParts::plain(S::BAD_REQUEST, C::ValidationError, text.clone()),
+        Error::EmailAlreadyTaken => WireParts::coded(S::BAD_REQUEST, C::EmailAlreadyTaken, None),
+        Error::InvalidCredentials => WireParts::coded(S::UNAUTHORIZED, C::InvalidCredentials, None),
+        Error::WrongPassword => WireParts::coded(S::BAD_REQUEST, C::InvalidCredentials, None),
+        Error::PasswordTooLong => WireParts::coded(S::BAD_REQUEST, C::PasswordTooLong, None),
+        Error::InvalidToken(text) => WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, *text),
+        Error::TokenMismatch => WireParts::coded(S::UNAUTHORIZED, C::TokenMismatch, None),
+        Error::UserNotFound => WireParts::coded(S::UNAUTHORIZED, C::UserNotFound, None),
+        Error::NotAuthenticated => WireParts::plain(S::UNAUTHORIZED, C::NotAuthenticated, "User not found."),
+        Error::TimedOut { until } => WireParts::coded(
+            S::UNAUTHORIZED,
+            C::TimedOut,
+            Some(Value::String(until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))),
+        ),
+        Error::TooEarly => WireParts::coded(StatusCode::from_u16(425).unwrap_or(S::TOO_MANY_REQUESTS), C::TooManyLoginAttempts, None),
+        Error::LockedOut { wait_seconds } => WireParts::coded(
+            S::TOO_MANY_REQUESTS,
+            C::TooManyLoginAttempts,
+            Some(Value::String(format!("{wait_seconds} seconds"))),
+        ),
+        Error::InvalidExpiresIn { value, max } => WireParts::plain(
+            S::BAD_REQUEST,
+            C::ValidationError,
+            format!("Invalid expiresInSec: {value} max: {max}"),
+        ),
+        Error::CsrfMismatch => WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, "CSRF token mismatch."),
+        Error::Setup(_) | Error::Database(_) | Error::Internal(_) => {
+            WireParts::plain(S::INTERNAL_SERVER_ERROR, C::Internal, "Internal server error")
+        }
+    }
+}
+
+/// The reason phrase eicrud (NestJS) puts in `error`.
+fn reason(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        425 => "Too early",
+        429 => "Too Many Requests",
+        507 => "Insufficient Storage",
+        _ => "Internal Server Error",
+    }
+}
+
+/// Serialises the body. 425 and 429 answers put `statusCode` first, as eicrud does.
+pub(crate) fn body(parts: &WireParts) -> String {
+    let message = if parts.coded {
+        let mut inner = serde_json::Map::new();
+        inner.insert("message".into(), Value::String(parts.text.clone()));
+        inner.insert("code".into(), Value::from(parts.code as u16));
+        if let Some(data) = &parts.data {
+            inner.insert("data".into(), data.clone());
+        }
+        Value::Object(inner).to_string()
+    } else {
+        parts.text.clone()
+    };
+    let status = parts.status.as_u16();
+    let mut map = serde_json::Map::new();
+    if status == 425 || status == 429 {
+        map.insert("statusCode".into(), Value::from(status));
+        map.insert("error".into(), Value::from(reason(parts.status)));
+        map.insert("message".into(), Value::String(message));
+    } else {
+        map.insert("message".into(), Value::String(message));
+        map.insert("error".into(), Value::from(reason(parts.status)));
+        map.insert("statusCode".into(), Value::from(status));
+    }
+    map.insert("code".into(), Value::from(parts.code as u16));
+    if let Some(data) = &parts.data {
+        map.insert("data".into(), data.clone());
+    }
+    Value::Object(map).to_string()
+}
+
+/// An error on its way out, with whether the session cookie must be cleared
+/// (every 401 raised while authenticating the request clears it).
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub(crate) error: Error,
+    pub(crate) clear_cookie: bool,
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        Self { error, clear_cookie: false }
+    }
+}
+
+impl ApiError {
+    /// An error raised by the authentication guard.
+    pub(crate) fn from_guard(error: Error) -> Self {
+        let clear_cookie = wire_parts(&error).status == StatusCode::UNAUTHORIZED;
+        Self { error, clear_cookie }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let parts = wire_parts(&self.error);
+        if parts.status.is_server_error() {
+            tracing::error!(error = %self.error, source = ?std::error::Error::source(&self.error), "request failed");
+        } else {
+            tracing::trace!(target: "ferrocrud::rejection", error = %self.error, "request refused");
+        }
+        let mut response = (parts.status, body(&parts)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(super::JSON_CONTENT_TYPE));
+        if self.clear_cookie {
+            headers.insert(header::SET_COOKIE, HeaderValue::from_static(CLEAR_JWT_COOKIE));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_too_big_matches_eicrud() {
+        let parts = wire_parts(&Error::FieldTooBig { field: "password".into(), size: 62, max: 50 });
+        assert_eq!(
+            body(&parts),
+            r#"{"message":"{\"message\":\"Field (password) size is too big. Add a @$MaxSize decorator on the field or increase defaultMaxSize.\",\"code\":23,\"data\":{\"problemField\":\"password\",\"fieldSize\":62,\"maxSize\":50}}","error":"Bad Request","statusCode":400,"code":23,"data":{"problemField":"password","fieldSize":62,"maxSize":50}}"#
+        );
+    }
+
+    #[test]
+    fn too_early_puts_status_first() {
+        let parts = wire_parts(&Error::TooEarly);
+        assert_eq!(parts.status.as_u16(), 425);
+        assert_eq!(
+            body(&parts),
+            r#"{"statusCode":425,"error":"Too early","message":"{\"message\":\"Too many login attempts. Please wait\",\"code\":3}","code":3}"#
+        );
+    }
+
+    #[test]
+    fn invalid_credentials_and_plain_errors() {
+        assert_eq!(
+            body(&wire_parts(&Error::InvalidCredentials)),
+            r#"{"message":"{\"message\":\"Invalid credentials\",\"code\":5}","error":"Unauthorized","statusCode":401,"code":5}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::ServiceNotFound("nope-service".into()))),
+            r#"{"message":"Service not found: nope-service","error":"Bad Request","statusCode":400,"code":102}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::NotAuthenticated)),
+            r#"{"message":"User not found.","error":"Unauthorized","statusCode":401,"code":108}"#
+        );
+    }
+
+    #[test]
+    fn internal_errors_say_nothing() {
+        let parts = wire_parts(&Error::Internal("thread died"));
+        assert_eq!(parts.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(parts.text, "Internal server error");
+    }
+
+    #[test]
+    fn guard_401s_clear_the_cookie() {
+        assert!(ApiError::from_guard(Error::TokenMismatch).clear_cookie);
+        assert!(!ApiError::from_guard(Error::ServiceNotFound("x".into())).clear_cookie);
+    }
+}

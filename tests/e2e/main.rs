@@ -1,0 +1,9 @@
+//! End-to-end tests over real HTTP against the blog example, on SQLite and,
+//! when `FERROCRUD_TEST_POSTGRES_URL` is set, on PostgreSQL.
+//!
+//! Expected answers are the ones an eicrud server gives
+//! (`shared/reference/eicrud-wire.md`).
+
+mod accounts;
+mod posts;
+mod routes;

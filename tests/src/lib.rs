@@ -1,0 +1,302 @@
+//! Support for ferrocrud's end-to-end tests: the blog server on a fresh
+//! database and a loopback port, and a small client speaking eicrud's wire
+//! protocol byte for byte (JSON texts in the query string, bearer tokens).
+//!
+//! Every test body runs on SQLite, and on PostgreSQL when
+//! `FERROCRUD_TEST_POSTGRES_URL` is set (see [`ferrocrud::storage::testing`]).
+
+use std::future::Future;
+use std::path::PathBuf;
+
+use ferrocrud::storage::Db;
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+pub use ferrocrud::storage::testing::run_db_test;
+
+/// Runs `body` against a blog server on every configured backend.
+///
+/// # Panics
+///
+/// When the body panics, or the server cannot start.
+pub fn run_blog_test<F, Fut>(test_name: &str, body: F)
+where
+    F: Fn(TestServer) -> Fut + Send + Sync + Clone + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let name = test_name.to_owned();
+    run_db_test(test_name, move |db| {
+        let body = body.clone();
+        let name = name.clone();
+        async move {
+            let server = TestServer::start(db, &name).await;
+            let stopper = server.clone_handle();
+            body(server).await;
+            stopper.stop();
+        }
+    });
+}
+
+/// Declares end-to-end tests that run on each backend against the blog.
+///
+/// ```ignore
+/// blog_test!(async fn creates_a_post(server: TestServer) { ... });
+/// ```
+#[macro_export]
+macro_rules! blog_test {
+    ($(#[$meta:meta])* async fn $name:ident($server:ident : TestServer) $body:block) => {
+        $(#[$meta])*
+        #[test]
+        fn $name() {
+            $crate::run_blog_test(stringify!($name), |$server: $crate::TestServer| async move $body);
+        }
+    };
+}
+
+/// Moderator account seeded in every test server.
+pub const MODERATOR: (&str, &str) = ("moderator@blog.test", "moderator-pass-1");
+
+/// A blog server listening on a loopback port, on its own database.
+#[derive(Debug, Clone)]
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    /// The server's mailbox file.
+    pub mail_log: PathBuf,
+    http: reqwest::Client,
+    shutdown: std::sync::Arc<tokio::sync::Notify>,
+}
+
+/// Stops a [`TestServer`].
+#[derive(Debug)]
+pub struct Stopper(std::sync::Arc<tokio::sync::Notify>);
+
+impl Stopper {
+    /// Asks the server to stop.
+    pub fn stop(self) {
+        self.0.notify_one();
+    }
+}
+
+impl TestServer {
+    /// Starts the blog on `db`.
+    ///
+    /// # Panics
+    ///
+    /// If the blog cannot be built or the port cannot be bound.
+    pub async fn start(db: Db, test_name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("ferrocrud-e2e-{test_name}-{}", rand_suffix()));
+        std::fs::create_dir_all(&dir).expect("test directory");
+        let mail_log = dir.join("mail.jsonl");
+        let settings = blog::settings::Settings {
+            host: "127.0.0.1".into(),
+            port: 0,
+            database_url: String::new(),
+            jwt_secret: format!("e2e secret {test_name}"),
+            mail_log: mail_log.clone(),
+            seeds: vec![(MODERATOR.0.into(), MODERATOR.1.into(), "moderator".into())],
+        };
+        let app = blog::build_on(db, &settings).await.expect("blog app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let shutdown = std::sync::Arc::new(tokio::sync::Notify::new());
+        let signal = std::sync::Arc::clone(&shutdown);
+        tokio::spawn(async move {
+            let _ = app.serve(listener, async move { signal.notified().await }).await;
+        });
+        Self { url, mail_log, http: reqwest::Client::new(), shutdown }
+    }
+
+    /// A handle that stops this server.
+    pub fn clone_handle(&self) -> Stopper {
+        Stopper(std::sync::Arc::clone(&self.shutdown))
+    }
+
+    /// Sends a request as `@eicrud/client` does: `query` and `options` as
+    /// JSON texts in the query string, the body as JSON.
+    ///
+    /// # Panics
+    ///
+    /// If the server does not answer.
+    pub async fn send(&self, request: Request<'_>) -> Answer {
+        let mut url = reqwest::Url::parse(&format!("{}{}", self.url, request.path)).expect("url");
+        {
+            let mut pairs = url.query_pairs_mut();
+            if let Some(options) = &request.options {
+                pairs.append_pair("options", &options.to_string());
+            }
+            if let Some(query) = &request.query {
+                pairs.append_pair("query", &query.to_string());
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        let mut builder = self.http.request(request.method, url);
+        if let Some(token) = request.token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in request.headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        if let Some(body) = &request.body {
+            builder = builder.header("content-type", "application/json").body(body.to_string());
+        }
+        let response = builder.send().await.expect("server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("answer body");
+        Answer { status, headers, text }
+    }
+
+    /// Runs a command (`POST` = secure mode, `PATCH` = normal mode).
+    pub async fn cmd(&self, method: Method, service: &str, cmd: &str, dto: Value, token: Option<&str>) -> Answer {
+        self.send(Request::new(method, &format!("/crud/s/{service}/cmd/{cmd}")).body(dto).token(token)).await
+    }
+
+    /// Creates a `user` account and answers its id.
+    ///
+    /// # Panics
+    ///
+    /// If the server refuses.
+    pub async fn create_account(&self, email: &str, password: &str) -> String {
+        let dto = serde_json::json!({"email": email, "password": password, "role": "user"});
+        let answer = self.cmd(Method::POST, "user", "create_account", dto, None).await;
+        assert_eq!(answer.status, 201, "create_account: {}", answer.text);
+        answer.json()["userId"].as_str().expect("userId").to_owned()
+    }
+
+    /// Logs in and answers the access token.
+    ///
+    /// # Panics
+    ///
+    /// If the server refuses.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let dto = serde_json::json!({"email": email, "password": password});
+        let answer = self.cmd(Method::PATCH, "user", "login", dto, None).await;
+        assert_eq!(answer.status, 200, "login: {}", answer.text);
+        answer.json()["accessToken"].as_str().expect("accessToken").to_owned()
+    }
+
+    /// A new account, logged in: (user id, token).
+    pub async fn user(&self, email: &str) -> (String, String) {
+        let password = "pass-word-123";
+        let id = self.create_account(email, password).await;
+        let token = self.login(email, password).await;
+        (id, token)
+    }
+
+    /// The mailbox's lines.
+    pub fn mails(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.mail_log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    hasher.finish()
+}
+
+/// A request to send with [`TestServer::send`].
+#[derive(Debug)]
+#[must_use]
+pub struct Request<'a> {
+    method: Method,
+    path: String,
+    query: Option<Value>,
+    options: Option<Value>,
+    body: Option<Value>,
+    token: Option<&'a str>,
+    headers: &'a [(&'a str, String)],
+}
+
+impl<'a> Request<'a> {
+    /// `method` on `path` (e.g. `/crud/s/post/one`).
+    pub fn new(method: Method, path: &str) -> Self {
+        Self { method, path: path.to_owned(), query: None, options: None, body: None, token: None, headers: &[] }
+    }
+
+    /// A CRUD route: `method /crud/s/{service}/{op}`.
+    pub fn crud(method: Method, service: &str, op: &str) -> Self {
+        Self::new(method, &format!("/crud/s/{service}/{op}"))
+    }
+
+    /// The `query` parameter.
+    pub fn query(mut self, query: Value) -> Self {
+        self.query = Some(query);
+        self
+    }
+
+    /// The `options` parameter.
+    pub fn options(mut self, options: Value) -> Self {
+        self.options = Some(options);
+        self
+    }
+
+    /// The JSON body.
+    pub fn body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// A bearer token.
+    pub fn token(mut self, token: Option<&'a str>) -> Self {
+        self.token = token;
+        self
+    }
+
+    /// Extra headers.
+    pub fn headers(mut self, headers: &'a [(&'a str, String)]) -> Self {
+        self.headers = headers;
+        self
+    }
+}
+
+/// An answer: status, headers and body text.
+#[derive(Debug)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub text: String,
+}
+
+impl Answer {
+    /// The body as JSON.
+    ///
+    /// # Panics
+    ///
+    /// If the body is not JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// The top-level `code` of an error body.
+    pub fn code(&self) -> Option<u64> {
+        self.json().get("code").and_then(Value::as_u64)
+    }
+
+    /// The `message` of an error body.
+    pub fn message(&self) -> String {
+        self.json()["message"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The JSON inside the `message` of an eicrud coded error.
+    pub fn inner(&self) -> Value {
+        serde_json::from_str(&self.message()).unwrap_or(Value::Null)
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
