@@ -398,4 +398,26 @@ pub enum SetupError {
     /// The policy store (casbin) refused the role graph.
     #[error("policy store: {0}")]
     Policy(String),
+    /// A rule names a command the service does not register.
+    #[error(
+        "service {service}: a rule of role {role} names command `{command}`, which the service does not register"
+    )]
+    UnknownCommand {
+        /// The service.
+        service: String,
+        /// The role whose rule it is.
+        role: String,
+        /// The command named.
+        command: String,
+    },
+    /// `always_exclude_fields` names a field the entity does not have.
+    #[error("service {service}: always excluded field `{field}` is not a field of {type_name}")]
+    UnknownExcludedField {
+        /// The service.
+        service: String,
+        /// The field named.
+        field: String,
+        /// The entity type checked against.
+        type_name: String,
+    },
 }
