@@ -268,9 +268,9 @@ pub struct ValidationError {
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
+        writeln!(
             f,
-            "Validation error {}: An instance of {} has failed the validation:\n",
+            "Validation error {}: An instance of {} has failed the validation:",
             self.target.label(),
             self.type_name
         )?;

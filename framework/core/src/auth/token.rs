@@ -198,6 +198,21 @@ mod tests {
         assert_eq!(keys().verify("not.a.jwt").unwrap_err().to_string(), "invalid token");
     }
 
+    /// A token issued by an eicrud 0.9.8 server with this secret: ferrocrud
+    /// derives the same signing key, so eicrud sessions survive a move.
+    #[test]
+    fn key_derivation_matches_eicrud() {
+        use hmac::{Hmac, Mac};
+        let secret = "vclwHIBsvDO0CJCiHkLd1Y8KatF3HGneA78ZMfvIcOyT3pyop2ZIZEdCCumYFmjDL2p1GTXPkn8jcaO+y26tUA==";
+        let token = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpZCI6IjYwZWJiOWIyNmUxZGI0MzJjOTRjMGNhZiIsImlhdCI6MTc5NTQ0NzAzMiwiZXhwIjoxNzk1NDQ4ODMyfQ.AMdVhb51Zjy9KwnM4CfRH8CQeHbG9qd1NaOj3NbDwsw";
+        let keys = TokenKeys::from_secret(secret).unwrap();
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let mut mac = Hmac::<Sha256>::new_from_slice(keys.derived.as_bytes()).unwrap();
+        mac.update(signed.as_bytes());
+        let ours = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        assert_eq!(ours, signature);
+    }
+
     #[test]
     fn empty_secret_is_refused() {
         assert!(TokenKeys::from_secret("").is_err());
