@@ -197,6 +197,17 @@ pub enum Error {
     /// A background task failed (hashing thread panicked, ...).
     #[error("internal error: {0}")]
     Internal(&'static str),
+    /// A row read from the database does not deserialize into its entity's
+    /// Model (serde attributes that disagree with the columns, a secret field
+    /// without `#[serde(default)]`, a projection that left a field out).
+    #[error("a row of {entity} does not fit its Model")]
+    ModelMismatch {
+        /// The entity's type name.
+        entity: String,
+        /// The deserializer's error.
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl From<sea_orm::DbErr> for Error {

@@ -1,0 +1,147 @@
+//! [`Db`]: the database handle every service shares.
+
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+
+use super::{postgres, sqlite};
+use crate::error::{Error, SetupError};
+
+/// A handle on the database: a sea-orm connection pool and its backend.
+///
+/// Cheap to clone; every clone uses the same pool.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> ferrocrud::Result<()> {
+/// use ferrocrud::storage::Db;
+///
+/// let db = Db::connect("sqlite::memory:").await?;
+/// assert_eq!(db.backend(), sea_orm::DbBackend::Sqlite);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    backend: DbBackend,
+}
+
+impl Db {
+    /// Connects to a `sqlite:` or `postgres://` URL.
+    ///
+    /// SQLite: `sqlite::memory:` is one connection shared by all callers (the
+    /// database lives as long as the handle); a file (`sqlite://data/app.db`)
+    /// is created with its directory, in WAL mode, with foreign keys on and a
+    /// busy timeout. PostgreSQL: a pool of ten connections.
+    ///
+    /// # Errors
+    ///
+    /// [`SetupError::InvalidSetting`] for a URL of another scheme or that does
+    /// not parse; [`Error::Database`] when the database cannot be reached.
+    pub async fn connect(url: &str) -> Result<Db, Error> {
+        let conn = if url.starts_with("sqlite:") {
+            sqlite::connect(url).await?
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            postgres::connect(url).await?
+        } else {
+            return Err(Error::Setup(SetupError::InvalidSetting {
+                name: "database url",
+                reason: "expected a sqlite: or postgres:// URL".to_owned(),
+            }));
+        };
+        Ok(Db::from_connection(conn))
+    }
+
+    /// Wraps a connection opened elsewhere.
+    pub fn from_connection(conn: DatabaseConnection) -> Db {
+        let backend = conn.get_database_backend();
+        Db { conn, backend }
+    }
+
+    /// The sea-orm connection, for queries of the application's own.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    /// Begins a transaction that will write.
+    ///
+    /// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so a
+    /// transaction that reads before it writes cannot fail to upgrade its
+    /// lock; the busy timeout makes it wait for other writers instead.
+    ///
+    /// Dropping the transaction without committing rolls it back.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Database`] when the transaction cannot start.
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, Error> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        Ok(self.conn.begin_with_options(options).await?)
+    }
+
+    /// Closes the pool; the other clones can no longer be used.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Database`] when closing fails.
+    pub async fn close(self) -> Result<(), Error> {
+        Ok(self.conn.close().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ConnectionTrait;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn refuses_other_schemes() {
+        let err = Db::connect("mysql://localhost/db")
+            .await
+            .expect_err("mysql");
+        assert!(
+            matches!(err, Error::Setup(SetupError::InvalidSetting { .. })),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_clone_of_a_memory_database_sees_the_same_data() {
+        let db = Db::connect("sqlite::memory:").await.expect("connect");
+        let other = db.clone();
+        db.connection()
+            .execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .expect("create");
+        let writer = tokio::spawn(async move {
+            other
+                .connection()
+                .execute_unprepared("INSERT INTO t VALUES (1)")
+                .await
+                .expect("insert");
+        });
+        writer.await.expect("writer");
+        let txn = db.begin_write().await.expect("begin");
+        let row = txn
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.backend(),
+                "SELECT COUNT(*) AS n FROM t",
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        assert_eq!(row.try_get::<i64>("", "n").expect("n"), 1);
+        txn.commit().await.expect("commit");
+    }
+}

@@ -1,0 +1,429 @@
+//! Building statements from eicrud queries and options; no I/O.
+//!
+//! A query is a JSON object of `field: value` equalities (`null` means
+//! `IS NULL`); for the `many`/`in` operations an array on the id field means
+//! `IN (...)`. Every value is bound; no SQL text is composed here.
+
+use sea_orm::sea_query::{
+    Alias, Asterisk, Condition, DeleteStatement, Expr, ExprTrait, InsertStatement, LockType, Order,
+    Query, SelectStatement, UpdateStatement, Value,
+};
+use serde_json::{Map, Value as Json};
+
+use super::convert::Failures;
+use super::info::{ColumnKind, EntityInfo};
+use crate::error::{Error, Target};
+use crate::shared::{OrderBy, SortDirection};
+
+/// A SELECT: which rows, which columns, in which order, which page.
+#[derive(Debug, Clone)]
+pub(crate) struct Select {
+    pub(crate) condition: Condition,
+    /// Column indexes in entity order.
+    pub(crate) columns: Vec<usize>,
+    pub(crate) order: Vec<(usize, Order)>,
+    pub(crate) limit: Option<u64>,
+    pub(crate) offset: Option<u64>,
+    /// `FOR UPDATE` (PostgreSQL; SQLite's write transactions lock the database).
+    pub(crate) lock: bool,
+}
+
+impl EntityInfo {
+    /// The sea-query condition of an eicrud query: an equality per field,
+    /// `IS NULL` for `null`, and, when `allow_id_in`, `IN (...)` for an array
+    /// on the id field.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidQuery`] for a field the entity does not have or a JSON
+    /// field; [`Error::Validation`] (target `Query`) for a value of the wrong
+    /// type.
+    pub fn condition(
+        &self,
+        query: &Map<String, Json>,
+        allow_id_in: bool,
+    ) -> Result<Condition, Error> {
+        let mut condition = Condition::all();
+        let mut failures = Failures::default();
+        for (field, value) in query {
+            let index = self
+                .index_of(field)
+                .ok_or_else(|| Error::InvalidQuery(format!("unknown field {field}")))?;
+            let column = &self.columns()[index];
+            if column.kind == ColumnKind::Json {
+                return Err(Error::InvalidQuery(format!(
+                    "cannot filter on JSON field {field}"
+                )));
+            }
+            let col = Expr::col(Alias::new(column.name.as_str()));
+            match value {
+                Json::Null => condition = condition.add(col.is_null()),
+                Json::Array(items) if allow_id_in && index == self.id_index() => {
+                    let mut values = Vec::with_capacity(items.len());
+                    for item in items {
+                        match column.to_value(item) {
+                            Ok(v) if !item.is_null() => values.push(v),
+                            Ok(_) => failures.push(field, column.kind.constraint()),
+                            Err(constraint) => failures.push(field, constraint),
+                        }
+                    }
+                    condition = condition.add(col.is_in(values));
+                }
+                value => match column.to_value(value) {
+                    Ok(v) => condition = condition.add(col.eq(v)),
+                    Err(constraint) => failures.push(field, constraint),
+                },
+            }
+        }
+        failures.into_result(self, Target::Query)?;
+        Ok(condition)
+    }
+
+    /// The columns a read returns: every non-secret column, or only `fields`
+    /// (plus the id), minus `exclude`; in entity order.
+    pub(crate) fn projection(
+        &self,
+        fields: Option<&[String]>,
+        exclude: Option<&[String]>,
+    ) -> Result<Vec<usize>, Error> {
+        let lookup = |list: &[String], option: &str| -> Result<Vec<usize>, Error> {
+            list.iter()
+                .map(|field| {
+                    self.index_of(field).ok_or_else(|| {
+                        Error::InvalidQuery(format!("unknown field {field} in {option}"))
+                    })
+                })
+                .collect()
+        };
+        let fields = fields.map(|f| lookup(f, "fields")).transpose()?;
+        let exclude = exclude
+            .map(|e| lookup(e, "exclude"))
+            .transpose()?
+            .unwrap_or_default();
+        Ok((0..self.columns().len())
+            .filter(|&i| !self.columns()[i].secret)
+            .filter(|&i| {
+                fields
+                    .as_ref()
+                    .is_none_or(|f| i == self.id_index() || f.contains(&i))
+            })
+            .filter(|i| !exclude.contains(i))
+            .collect())
+    }
+
+    /// The ORDER BY of an `orderBy` option, followed by the id so that pages
+    /// are stable (UUID v7 ids sort in creation order).
+    pub(crate) fn order(&self, order_by: Option<&OrderBy>) -> Result<Vec<(usize, Order)>, Error> {
+        let pairs = match order_by {
+            Some(order_by) => order_by
+                .pairs()
+                .map_err(|v| Error::InvalidQuery(format!("invalid sort direction {v}")))?,
+            None => Vec::new(),
+        };
+        let mut order = Vec::with_capacity(pairs.len() + 1);
+        for (field, direction) in pairs {
+            let index = self
+                .index_of(&field)
+                .ok_or_else(|| Error::InvalidQuery(format!("unknown field {field} in orderBy")))?;
+            let column = &self.columns()[index];
+            if column.secret || column.kind == ColumnKind::Json {
+                return Err(Error::InvalidQuery(format!("cannot sort by {field}")));
+            }
+            let direction = match direction {
+                SortDirection::Asc => Order::Asc,
+                SortDirection::Desc => Order::Desc,
+            };
+            if !order.iter().any(|(i, _)| *i == index) {
+                order.push((index, direction));
+            }
+        }
+        if !order.iter().any(|(i, _)| *i == self.id_index()) {
+            order.push((self.id_index(), Order::Asc));
+        }
+        Ok(order)
+    }
+
+    fn table_ref(&self) -> Alias {
+        Alias::new(self.table())
+    }
+
+    fn column_ref(&self, index: usize) -> Alias {
+        Alias::new(self.columns()[index].name.as_str())
+    }
+
+    pub(crate) fn select_statement(&self, select: &Select) -> SelectStatement {
+        let mut stmt = Query::select();
+        stmt.from(self.table_ref())
+            .columns(select.columns.iter().map(|&i| self.column_ref(i)))
+            .cond_where(select.condition.clone());
+        for &(index, ref order) in &select.order {
+            stmt.order_by(self.column_ref(index), order.clone());
+        }
+        if let Some(limit) = select.limit {
+            stmt.limit(limit);
+        }
+        if let Some(offset) = select.offset {
+            if select.limit.is_none() {
+                // SQLite has no OFFSET without LIMIT; the largest limit both
+                // backends accept means "no limit".
+                stmt.limit(i64::MAX.unsigned_abs());
+            }
+            stmt.offset(offset);
+        }
+        if select.lock {
+            stmt.lock(LockType::Update);
+        }
+        stmt
+    }
+
+    pub(crate) fn count_statement(&self, condition: Condition) -> SelectStatement {
+        Query::select()
+            .expr_as(Expr::col(Asterisk).count(), Alias::new("count"))
+            .from(self.table_ref())
+            .cond_where(condition)
+            .to_owned()
+    }
+
+    pub(crate) fn insert_statement(
+        &self,
+        row: Vec<(usize, Value)>,
+    ) -> Result<InsertStatement, Error> {
+        let (columns, values): (Vec<usize>, Vec<Value>) = row.into_iter().unzip();
+        let mut stmt = Query::insert();
+        stmt.into_table(self.table_ref())
+            .columns(columns.into_iter().map(|i| self.column_ref(i)))
+            .values(values.into_iter().map(Expr::val))
+            .map_err(|_| Error::Internal("insert columns and values differ"))?;
+        Ok(stmt)
+    }
+
+    pub(crate) fn update_statement(
+        &self,
+        condition: Condition,
+        sets: Vec<(usize, Value)>,
+    ) -> UpdateStatement {
+        Query::update()
+            .table(self.table_ref())
+            .values(
+                sets.into_iter()
+                    .map(|(i, v)| (self.column_ref(i), Expr::val(v))),
+            )
+            .cond_where(condition)
+            .to_owned()
+    }
+
+    pub(crate) fn delete_statement(&self, condition: Condition) -> DeleteStatement {
+        Query::delete()
+            .from_table(self.table_ref())
+            .cond_where(condition)
+            .to_owned()
+    }
+
+    /// `id = ?`.
+    pub(crate) fn id_condition(&self, id: Value) -> Condition {
+        Condition::all().add(Expr::col(self.column_ref(self.id_index())).eq(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+    use serde_json::json;
+
+    use super::*;
+    use crate::storage::testing::post;
+
+    fn info() -> EntityInfo {
+        EntityInfo::new::<post::Entity>(&schemars::schema_for!(post::Model)).expect("post info")
+    }
+
+    fn query(value: Json) -> Map<String, Json> {
+        match value {
+            Json::Object(map) => map,
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    fn order_by(value: Json) -> OrderBy {
+        serde_json::from_value(value).expect("orderBy")
+    }
+
+    #[test]
+    fn select_on_both_backends() {
+        let info = info();
+        let select = Select {
+            condition: info
+                .condition(&query(json!({"owner": "o", "content": null})), true)
+                .expect("condition"),
+            columns: info
+                .projection(Some(&["title".to_owned()]), None)
+                .expect("projection"),
+            order: info
+                .order(Some(&order_by(json!({"likes": "desc"}))))
+                .expect("order"),
+            limit: Some(2),
+            offset: Some(1),
+            lock: true,
+        };
+        let stmt = info.select_statement(&select);
+        // SQLite has no row locks: its write transactions lock the database.
+        assert_eq!(
+            stmt.to_string(SqliteQueryBuilder).trim_end(),
+            r#"SELECT "id", "title" FROM "post" WHERE "owner" = 'o' AND "content" IS NULL ORDER BY "likes" DESC, "id" ASC LIMIT 2 OFFSET 1"#
+        );
+        assert_eq!(
+            stmt.to_string(PostgresQueryBuilder),
+            r#"SELECT "id", "title" FROM "post" WHERE "owner" = 'o' AND "content" IS NULL ORDER BY "likes" DESC, "id" ASC LIMIT 2 OFFSET 1 FOR UPDATE"#
+        );
+        let (sql, values) = stmt.build(PostgresQueryBuilder);
+        assert_eq!(
+            sql,
+            r#"SELECT "id", "title" FROM "post" WHERE "owner" = $1 AND "content" IS NULL ORDER BY "likes" DESC, "id" ASC LIMIT $2 OFFSET $3 FOR UPDATE"#
+        );
+        assert_eq!(values.0.len(), 3, "every value is bound");
+    }
+
+    #[test]
+    fn values_are_bound_never_spliced() {
+        let info = info();
+        let hostile = "x' OR '1'='1";
+        let condition = info
+            .condition(&query(json!({"title": hostile})), false)
+            .expect("condition");
+        let (sql, values) = info.count_statement(condition).build(SqliteQueryBuilder);
+        assert_eq!(
+            sql,
+            r#"SELECT COUNT(*) AS "count" FROM "post" WHERE "title" = ?"#
+        );
+        assert_eq!(values.0, [Value::String(Some(hostile.to_owned()))]);
+    }
+
+    #[test]
+    fn an_id_array_is_in_only_where_allowed() {
+        let info = info();
+        let ids = query(json!({"id": ["a", "b"]}));
+        let condition = info.condition(&ids, true).expect("condition");
+        assert_eq!(
+            info.delete_statement(condition)
+                .to_string(SqliteQueryBuilder),
+            r#"DELETE FROM "post" WHERE "id" IN ('a', 'b')"#
+        );
+        let empty = info
+            .condition(&query(json!({"id": []})), true)
+            .expect("condition");
+        assert_eq!(
+            info.delete_statement(empty).to_string(PostgresQueryBuilder),
+            r#"DELETE FROM "post" WHERE 1 = 2"#
+        );
+        assert!(matches!(
+            info.condition(&ids, false),
+            Err(Error::Validation(_))
+        ));
+        assert!(matches!(
+            info.condition(&query(json!({"id": ["a", null]})), true),
+            Err(Error::Validation(_))
+        ));
+        assert!(matches!(
+            info.condition(&query(json!({"owner": ["a"]})), true),
+            Err(Error::Validation(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_fields_are_invalid_queries() {
+        let info = info();
+        assert!(matches!(
+            info.condition(&query(json!({"nope": 1})), true),
+            Err(Error::InvalidQuery(_))
+        ));
+        assert!(matches!(
+            info.projection(None, Some(&["nope".to_owned()])),
+            Err(Error::InvalidQuery(_))
+        ));
+        assert!(matches!(
+            info.order(Some(&order_by(json!({"nope": 1})))),
+            Err(Error::InvalidQuery(_))
+        ));
+    }
+
+    #[test]
+    fn wrong_types_name_every_failed_field() {
+        let info = info();
+        let err = info
+            .condition(
+                &query(json!({"likes": "many", "published": 1, "owner": "o"})),
+                true,
+            )
+            .expect_err("bad values");
+        match err {
+            Error::Validation(v) => {
+                let failed: Vec<(&str, &[&str])> = v
+                    .failures
+                    .iter()
+                    .map(|f| (f.property.as_str(), f.constraints.as_slice()))
+                    .collect();
+                assert_eq!(
+                    failed,
+                    [("likes", &["isInt"][..]), ("published", &["isBoolean"][..])]
+                );
+                assert_eq!(v.target, Target::Query);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn order_ends_with_the_id_once() {
+        let info = info();
+        let id = info.id_index();
+        let likes = info.index_of("likes").expect("likes");
+        assert_eq!(info.order(None).expect("order"), [(id, Order::Asc)]);
+        let order = info
+            .order(Some(&order_by(
+                json!([{"likes": -1}, {"id": "desc"}, {"likes": 1}]),
+            )))
+            .expect("order");
+        assert_eq!(order, [(likes, Order::Desc), (id, Order::Desc)]);
+    }
+
+    #[test]
+    fn offset_without_limit_still_builds_on_sqlite() {
+        let info = info();
+        let select = Select {
+            condition: Condition::all(),
+            columns: vec![info.id_index()],
+            order: Vec::new(),
+            limit: None,
+            offset: Some(3),
+            lock: false,
+        };
+        assert_eq!(
+            info.select_statement(&select).to_string(SqliteQueryBuilder),
+            r#"SELECT "id" FROM "post" WHERE TRUE LIMIT 9223372036854775807 OFFSET 3"#
+        );
+    }
+
+    #[test]
+    fn updates_and_inserts() {
+        let info = info();
+        let likes = info.index_of("likes").expect("likes");
+        let update = info.update_statement(
+            info.id_condition(Value::String(Some("a".into()))),
+            vec![(likes, Value::BigInt(Some(4)))],
+        );
+        assert_eq!(
+            update.to_string(PostgresQueryBuilder),
+            r#"UPDATE "post" SET "likes" = 4 WHERE "id" = 'a'"#
+        );
+        let insert = info
+            .insert_statement(vec![
+                (info.id_index(), Value::String(Some("a".into()))),
+                (likes, Value::BigInt(None)),
+            ])
+            .expect("insert");
+        assert_eq!(
+            insert.to_string(SqliteQueryBuilder),
+            r#"INSERT INTO "post" ("id", "likes") VALUES ('a', NULL)"#
+        );
+    }
+}
