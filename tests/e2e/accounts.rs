@@ -1,7 +1,7 @@
 //! create_account, login, check_jwt, logout.
 
 use base64::Engine as _;
-use ferrocrud_tests::{Request, TestServer, blog_test};
+use ferrocrud_tests::{Request, blog_test};
 use reqwest::Method;
 use serde_json::{Value, json};
 

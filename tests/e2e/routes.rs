@@ -1,6 +1,6 @@
 //! Routing, decoding and the error table.
 
-use ferrocrud_tests::{Request, TestServer, blog_test};
+use ferrocrud_tests::{Request, blog_test};
 use reqwest::Method;
 use serde_json::json;
 

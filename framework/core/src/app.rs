@@ -202,7 +202,7 @@ impl AppBuilder {
     /// error while creating tables.
     pub async fn build(self) -> Result<App> {
         let roles = Arc::new(RoleGraph::new(self.roles, &self.guest_role).await?);
-        crate::storage::ensure_table(&self.db, usage::Entity).await?;
+        crate::storage::ensure_table::<usage::Entity>(&self.db).await?;
 
         let mut commands: HashMap<String, HashMap<String, CommandEntry>> = HashMap::new();
         for spec in self.commands {
@@ -225,7 +225,7 @@ impl AppBuilder {
             let type_name = pascal_case(&name);
             let query_validator = Validator::from_schema(&type_name, service.model_schema(), &self.validation)?;
             let info = service.info();
-            let id_field = info.id_wire_name().to_owned();
+            let id_field = info.id().wire.clone();
             let data_validator =
                 query_validator.clone().without_fields(&[id_field.as_str(), "createdAt", "updatedAt"]);
             let service_commands = commands.remove(&name).unwrap_or_default();

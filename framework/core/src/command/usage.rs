@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 /// One user's use of one command.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "ferrocrud_command_usage")]
-pub struct Model {
+pub(crate) struct Model {
     /// The user.
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: String,
@@ -29,7 +29,7 @@ pub struct Model {
 
 /// No relations.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub(crate) enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 

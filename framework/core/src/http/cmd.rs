@@ -76,13 +76,12 @@ async fn run_counted(state: &AppState, command: &CommandEntry, ctx: CrudContext,
         }
         _ => false,
     };
-    let release = |user_id: &str| usage::release_use(db, user_id, &key);
     if let (Some(user_id), Some(interval)) = (&user_id, settings.min_time_between_calls) {
         let now = chrono::Utc::now().timestamp_millis();
         let interval = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
         if let Err(err) = usage::claim_call(db, user_id, &key, now, interval).await {
             if reserved {
-                release(user_id).await?;
+                usage::release_use(db, user_id, &key).await?;
             }
             return Err(err);
         }
@@ -91,7 +90,7 @@ async fn run_counted(state: &AppState, command: &CommandEntry, ctx: CrudContext,
     let result = command.spec.run(cmd_ctx.clone(), dto).await;
     if result.is_err() && reserved {
         if let Some(user_id) = &user_id {
-            release(user_id).await?;
+            usage::release_use(db, user_id, &key).await?;
         }
     }
     Ok(Output { output: result?, cookies: cmd_ctx.take_cookies() })

@@ -140,7 +140,7 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
             format!("Invalid expiresInSec: {value} max: {max}"),
         ),
         Error::CsrfMismatch => WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, "CSRF token mismatch."),
-        Error::Setup(_) | Error::Database(_) | Error::Internal(_) => {
+        Error::Setup(_) | Error::Database(_) | Error::ModelMismatch { .. } | Error::Internal(_) => {
             WireParts::plain(S::INTERNAL_SERVER_ERROR, C::Internal, "Internal server error")
         }
     }

@@ -25,13 +25,11 @@ pub(crate) async fn context(state: &AppState, headers: &HeaderMap, verb: Verb, s
 }
 
 /// The token of an `Authorization` header. As in eicrud, any scheme word
-/// (usually `Bearer`) introduces a token.
+/// (usually `Bearer`) introduces a token; a header without one carries none.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let token = match value.split_once(' ') {
-        Some((_scheme, token)) => token.trim(),
-        None => value,
-    };
+    let (_scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
     (!token.is_empty()).then_some(token)
 }
 
