@@ -180,3 +180,21 @@ blog_test!(async fn seeded_moderator_can_log_in(server: TestServer) {
     let answer = server.send(Request::new(Method::PATCH, "/crud/s/user/cmd/check_jwt").body(json!({})).token(Some(&token))).await;
     assert_eq!(answer.status, 200);
 });
+
+blog_test!(async fn a_second_login_within_600_ms_is_425(server: TestServer) {
+    server.create_account("fast@blog.test", "pass-A-123456").await;
+    let dto = json!({"email": "fast@blog.test", "password": "pass-A-123456"});
+    let first = server.cmd(Method::PATCH, "user", "login", dto.clone(), None).await;
+    assert_eq!(first.status, 200);
+    let second = server.cmd(Method::PATCH, "user", "login", dto.clone(), None).await;
+    assert_eq!(second.status, 425);
+    assert_eq!(
+        second.text,
+        r#"{"statusCode":425,"error":"Too early","message":"{\"message\":\"Too many login attempts. Please wait\",\"code\":3}","code":3}"#
+    );
+    let unknown = json!({"email": "ghost@blog.test", "password": "pass-A-123456"});
+    assert_eq!(server.cmd(Method::PATCH, "user", "login", unknown.clone(), None).await.status, 401);
+    assert_eq!(server.cmd(Method::PATCH, "user", "login", unknown, None).await.status, 425, "unknown logins are throttled alike");
+    tokio::time::sleep(std::time::Duration::from_millis(650)).await;
+    assert_eq!(server.cmd(Method::PATCH, "user", "login", dto, None).await.status, 200);
+});

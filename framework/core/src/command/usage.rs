@@ -1,7 +1,8 @@
-//! Per-user command counters, changed atomically in the database.
+//! Per-subject call counters, changed atomically in the database.
 //!
-//! One row per (user, service command): how many calls were made and when
-//! the last one was let through. Each check is a single upsert whose `WHERE`
+//! One row per (subject, key): how many calls were made and when the last
+//! one was let through. The subject is a user id for command limits, or a
+//! login identifier for the login throttle. Each check is a single upsert whose `WHERE`
 //! does the test, so two server instances on one database cannot both let a
 //! call through that only one may make.
 
@@ -11,14 +12,14 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::error::{Error, Result};
 
-/// One user's use of one command.
+/// One subject's use of one command (or of login).
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "ferrocrud_command_usage")]
 pub(crate) struct Model {
-    /// The user.
+    /// The user id, or the login identifier.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub user_id: String,
-    /// `<service>_<command>`.
+    pub subject: String,
+    /// `<service>_<command>`, or `login`.
     #[sea_orm(primary_key, auto_increment = false)]
     pub command: String,
     /// Calls counted against `max_uses_per_user`.
@@ -34,17 +35,17 @@ pub(crate) enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 /// Counts one use, or fails with [`Error::MaxUsesReached`] when `max` uses were made.
-pub(crate) async fn reserve_use(db: &DatabaseConnection, user_id: &str, command: &str, max: u64) -> Result<()> {
+pub(crate) async fn reserve_use(db: &DatabaseConnection, subject: &str, command: &str, max: u64) -> Result<()> {
     let max = i64::try_from(max).unwrap_or(i64::MAX);
     if max == 0 {
         return Err(Error::MaxUsesReached { max: 0 });
     }
     let stmt = Query::insert()
         .into_table(Entity)
-        .columns([Column::UserId, Column::Command, Column::Uses, Column::LastCallMs])
-        .values_panic([user_id.into(), command.into(), 1i64.into(), 0i64.into()])
+        .columns([Column::Subject, Column::Command, Column::Uses, Column::LastCallMs])
+        .values_panic([subject.into(), command.into(), 1i64.into(), 0i64.into()])
         .on_conflict(
-            OnConflict::columns([Column::UserId, Column::Command])
+            OnConflict::columns([Column::Subject, Column::Command])
                 .value(Column::Uses, Expr::col((Entity, Column::Uses)).add(1))
                 .action_and_where(Expr::col((Entity, Column::Uses)).lt(max))
                 .to_owned(),
@@ -58,11 +59,11 @@ pub(crate) async fn reserve_use(db: &DatabaseConnection, user_id: &str, command:
 }
 
 /// Gives back a use reserved by [`reserve_use`] for a call that failed.
-pub(crate) async fn release_use(db: &DatabaseConnection, user_id: &str, command: &str) -> Result<()> {
+pub(crate) async fn release_use(db: &DatabaseConnection, subject: &str, command: &str) -> Result<()> {
     let stmt = Query::update()
         .table(Entity)
         .value(Column::Uses, Expr::col(Column::Uses).sub(1))
-        .and_where(Expr::col(Column::UserId).eq(user_id))
+        .and_where(Expr::col(Column::Subject).eq(subject))
         .and_where(Expr::col(Column::Command).eq(command))
         .and_where(Expr::col(Column::Uses).gt(0))
         .to_owned();
@@ -74,17 +75,17 @@ pub(crate) async fn release_use(db: &DatabaseConnection, user_id: &str, command:
 /// fails with [`Error::WaitUntil`] naming when the next call is allowed.
 pub(crate) async fn claim_call(
     db: &DatabaseConnection,
-    user_id: &str,
+    subject: &str,
     command: &str,
     now_ms: i64,
     interval_ms: i64,
 ) -> Result<()> {
     let stmt = Query::insert()
         .into_table(Entity)
-        .columns([Column::UserId, Column::Command, Column::Uses, Column::LastCallMs])
-        .values_panic([user_id.into(), command.into(), 0i64.into(), now_ms.into()])
+        .columns([Column::Subject, Column::Command, Column::Uses, Column::LastCallMs])
+        .values_panic([subject.into(), command.into(), 0i64.into(), now_ms.into()])
         .on_conflict(
-            OnConflict::columns([Column::UserId, Column::Command])
+            OnConflict::columns([Column::Subject, Column::Command])
                 .value(Column::LastCallMs, now_ms)
                 .action_and_where(Expr::col((Entity, Column::LastCallMs)).lte(now_ms - interval_ms))
                 .to_owned(),
@@ -94,7 +95,7 @@ pub(crate) async fn claim_call(
     if result.rows_affected() > 0 {
         return Ok(());
     }
-    let last = Entity::find_by_id((user_id.to_owned(), command.to_owned()))
+    let last = Entity::find_by_id((subject.to_owned(), command.to_owned()))
         .one(db)
         .await?
         .map_or(now_ms, |row| row.last_call_ms);

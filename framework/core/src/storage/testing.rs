@@ -134,8 +134,13 @@ where
         .build()
         .expect("tokio runtime");
     runtime.block_on(async {
-        let sqlite = TestDb::sqlite().await;
-        rethrow("SQLite", test_name, tokio::spawn(body(sqlite)).await);
+        if backend_enabled("sqlite") {
+            let sqlite = TestDb::sqlite().await;
+            rethrow("SQLite", test_name, tokio::spawn(body(sqlite)).await);
+        }
+        if !backend_enabled("postgres") {
+            return;
+        }
         if let Some(pg) = TestDb::postgres(test_name).await {
             let outcome = tokio::spawn(body(pg.db().clone())).await;
             // Drop the database whether or not the body passed.
@@ -143,6 +148,17 @@ where
             rethrow("PostgreSQL", test_name, outcome);
         }
     });
+}
+
+/// The environment variable listing the backends to run database tests on
+/// (`sqlite`, `postgres`, comma-separated); all of them when unset.
+pub const BACKENDS_ENV: &str = "FERROCRUD_TEST_BACKENDS";
+
+fn backend_enabled(backend: &str) -> bool {
+    match std::env::var(BACKENDS_ENV) {
+        Ok(list) if !list.trim().is_empty() => list.split(',').any(|b| b.trim().eq_ignore_ascii_case(backend)),
+        _ => true,
+    }
 }
 
 fn rethrow(backend: &str, test_name: &str, outcome: Result<(), tokio::task::JoinError>) {

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 pub use self::options::UserOptions;
 
 use crate::auth::{PasswordHasher, TokenKeys};
-use crate::command::{Cmd, CommandContext};
+use crate::command::{Cmd, CommandContext, usage};
 use crate::context::{CrudContext, CurrentUser, Verb};
 use crate::email::{ConsoleMailer, EmailService};
 use crate::error::{Error, Result};
@@ -29,6 +29,9 @@ use crate::shared::user::{
     USER_SERVICE,
 };
 use crate::storage::Db;
+
+/// The key of the login throttle in the call counters.
+const LOGIN_KEY: &str = "login";
 
 /// The user service: the `user` entity's CRUD service plus account commands.
 ///
@@ -171,6 +174,7 @@ impl CrudUserService {
     /// [`Error::InvalidCredentials`], [`Error::TimedOut`], or a database error.
     pub async fn login(&self, dto: LoginDto) -> Result<LoginResponseDto> {
         let options = &self.inner.options;
+        self.throttle_login(&dto.email).await?;
         let lifetime = self.token_lifetime(dto.expires_in_sec)?;
         if dto.password.chars().count() > options.password_max_length {
             return Err(Error::PasswordTooLong);
@@ -240,6 +244,22 @@ impl CrudUserService {
             Ok(())
         });
         vec![create_account.into_spec(), login.into_spec(), check_jwt.into_spec(), logout.into_spec()]
+    }
+
+    /// One login attempt per identifier per `min_time_between_login_attempts`,
+    /// known or not, claimed atomically in the database so that every server
+    /// instance sees it.
+    async fn throttle_login(&self, login: &str) -> Result<()> {
+        let interval = self.inner.options.min_time_between_login_attempts;
+        if interval.is_zero() {
+            return Ok(());
+        }
+        let interval = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
+        let now = chrono::Utc::now().timestamp_millis();
+        match usage::claim_call(self.inner.db.connection(), login, LOGIN_KEY, now, interval).await {
+            Err(Error::WaitUntil { .. }) => Err(Error::TooEarly),
+            other => other,
+        }
     }
 
     fn token_lifetime(&self, expires_in_sec: Option<i64>) -> Result<i64> {

@@ -17,6 +17,8 @@ pub struct UserOptions {
     pub token_lifetime: Duration,
     /// Longest token lifetime a client may ask for (eicrud: 30 days).
     pub max_token_lifetime: Duration,
+    /// Least time between two login attempts on one identifier (eicrud: 600 ms; zero disables).
+    pub min_time_between_login_attempts: Duration,
 }
 
 impl UserOptions {
@@ -28,6 +30,7 @@ impl UserOptions {
             password_max_length: 64,
             token_lifetime: Duration::from_secs(30 * 60),
             max_token_lifetime: Duration::from_secs(30 * 24 * 3600),
+            min_time_between_login_attempts: Duration::from_millis(600),
         }
     }
 }
@@ -40,6 +43,7 @@ impl std::fmt::Debug for UserOptions {
             .field("password_max_length", &self.password_max_length)
             .field("token_lifetime", &self.token_lifetime)
             .field("max_token_lifetime", &self.max_token_lifetime)
+            .field("min_time_between_login_attempts", &self.min_time_between_login_attempts)
             .finish()
     }
 }
