@@ -98,14 +98,23 @@ impl TestServer {
             seeds: vec![(MODERATOR.0.into(), MODERATOR.1.into(), "moderator".into())],
         };
         let app = blog::build_on(db, &settings).await.expect("blog app");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("loopback port");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("loopback port");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let shutdown = std::sync::Arc::new(tokio::sync::Notify::new());
         let signal = std::sync::Arc::clone(&shutdown);
         tokio::spawn(async move {
-            let _ = app.serve(listener, async move { signal.notified().await }).await;
+            let _ = app
+                .serve(listener, async move { signal.notified().await })
+                .await;
         });
-        Self { url, mail_log, http: reqwest::Client::new(), shutdown }
+        Self {
+            url,
+            mail_log,
+            http: reqwest::Client::new(),
+            shutdown,
+        }
     }
 
     /// A handle that stops this server.
@@ -141,18 +150,36 @@ impl TestServer {
             builder = builder.header(*name, value.as_str());
         }
         if let Some(body) = &request.body {
-            builder = builder.header("content-type", "application/json").body(body.to_string());
+            builder = builder
+                .header("content-type", "application/json")
+                .body(body.to_string());
         }
         let response = builder.send().await.expect("server answers");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.expect("answer body");
-        Answer { status, headers, text }
+        Answer {
+            status,
+            headers,
+            text,
+        }
     }
 
     /// Runs a command (`POST` = secure mode, `PATCH` = normal mode).
-    pub async fn cmd(&self, method: Method, service: &str, cmd: &str, dto: Value, token: Option<&str>) -> Answer {
-        self.send(Request::new(method, &format!("/crud/s/{service}/cmd/{cmd}")).body(dto).token(token)).await
+    pub async fn cmd(
+        &self,
+        method: Method,
+        service: &str,
+        cmd: &str,
+        dto: Value,
+        token: Option<&str>,
+    ) -> Answer {
+        self.send(
+            Request::new(method, &format!("/crud/s/{service}/cmd/{cmd}"))
+                .body(dto)
+                .token(token),
+        )
+        .await
     }
 
     /// Creates a `user` account and answers its id.
@@ -162,7 +189,9 @@ impl TestServer {
     /// If the server refuses.
     pub async fn create_account(&self, email: &str, password: &str) -> String {
         let dto = serde_json::json!({"email": email, "password": password, "role": "user"});
-        let answer = self.cmd(Method::POST, "user", "create_account", dto, None).await;
+        let answer = self
+            .cmd(Method::POST, "user", "create_account", dto, None)
+            .await;
         assert_eq!(answer.status, 201, "create_account: {}", answer.text);
         answer.json()["userId"].as_str().expect("userId").to_owned()
     }
@@ -176,7 +205,10 @@ impl TestServer {
         let dto = serde_json::json!({"email": email, "password": password});
         let answer = self.cmd(Method::PATCH, "user", "login", dto, None).await;
         assert_eq!(answer.status, 200, "login: {}", answer.text);
-        answer.json()["accessToken"].as_str().expect("accessToken").to_owned()
+        answer.json()["accessToken"]
+            .as_str()
+            .expect("accessToken")
+            .to_owned()
     }
 
     /// A new account, logged in: (user id, token).
@@ -200,7 +232,11 @@ impl TestServer {
 fn rand_suffix() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
     hasher.finish()
 }
 
@@ -220,7 +256,15 @@ pub struct Request<'a> {
 impl<'a> Request<'a> {
     /// `method` on `path` (e.g. `/crud/s/post/one`).
     pub fn new(method: Method, path: &str) -> Self {
-        Self { method, path: path.to_owned(), query: None, options: None, body: None, token: None, headers: &[] }
+        Self {
+            method,
+            path: path.to_owned(),
+            query: None,
+            options: None,
+            body: None,
+            token: None,
+            headers: &[],
+        }
     }
 
     /// A CRUD route: `method /crud/s/{service}/{op}`.
@@ -287,7 +331,10 @@ impl Answer {
 
     /// The `message` of an error body.
     pub fn message(&self) -> String {
-        self.json()["message"].as_str().unwrap_or_default().to_owned()
+        self.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The JSON inside the `message` of an eicrud coded error.

@@ -1,11 +1,13 @@
 //! The `post` entity: `{id, owner, title, content?, published?, likes?}`.
 
-use ferrocrud::storage::{timestamp, DateTimeUtc};
+use ferrocrud::storage::{DateTimeUtc, timestamp};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A blog post, owned by a user.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[sea_orm(table_name = "post")]
 #[serde(rename_all = "camelCase")]
 pub struct Model {

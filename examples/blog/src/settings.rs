@@ -53,7 +53,9 @@ impl Settings {
     pub fn from_env(data_dir: &Path) -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let port = match var("PORT") {
-            Some(port) => port.parse().with_context(|| format!("PORT={port} is not a port number"))?,
+            Some(port) => port
+                .parse()
+                .with_context(|| format!("PORT={port} is not a port number"))?,
             None => 3000,
         };
         let jwt_secret = match var("JWT_SECRET") {
@@ -62,7 +64,10 @@ impl Settings {
         };
         let mut seeds = Vec::new();
         for (prefix, role) in [("SEED_MOD", "moderator"), ("SEED_ADMIN", "admin")] {
-            if let (Some(email), Some(password)) = (var(&format!("{prefix}_EMAIL")), var(&format!("{prefix}_PASSWORD"))) {
+            if let (Some(email), Some(password)) = (
+                var(&format!("{prefix}_EMAIL")),
+                var(&format!("{prefix}_PASSWORD")),
+            ) {
                 seeds.push((email, password, role.to_owned()));
             }
         }

@@ -61,7 +61,10 @@ pub(crate) struct AppState {
 impl AppState {
     /// Options of a service that need no option ability beyond eicrud's list.
     pub(crate) fn always_allowed_options(&self, service: &str) -> Vec<String> {
-        self.always_allowed_options.get(service).cloned().unwrap_or_default()
+        self.always_allowed_options
+            .get(service)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -121,7 +124,9 @@ impl App {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await
     }
 }
 
@@ -154,7 +159,11 @@ impl AppBuilder {
     }
 
     /// Serves a CRUD service with its abilities.
-    pub fn service(mut self, service: impl DynService + 'static, security: ServiceSecurity) -> Self {
+    pub fn service(
+        mut self,
+        service: impl DynService + 'static,
+        security: ServiceSecurity,
+    ) -> Self {
         self.services.push((Arc::new(service), security));
         self
     }
@@ -162,7 +171,8 @@ impl AppBuilder {
     /// Serves the user service with its abilities, and its built-in commands.
     pub fn user_service(mut self, users: CrudUserService, security: ServiceSecurity) -> Self {
         self.commands.extend(users.commands());
-        self.services.push((Arc::new(users.crud().clone()), security));
+        self.services
+            .push((Arc::new(users.crud().clone()), security));
         self.users = Some(users);
         self
     }
@@ -206,10 +216,15 @@ impl AppBuilder {
 
         let mut commands: HashMap<String, HashMap<String, CommandEntry>> = HashMap::new();
         for spec in self.commands {
-            let validator = Validator::from_schema(&spec.dto_type, &spec.dto_schema, &self.validation)?;
+            let validator =
+                Validator::from_schema(&spec.dto_type, &spec.dto_schema, &self.validation)?;
             let by_name = commands.entry(spec.service.clone()).or_default();
             if by_name.contains_key(&spec.name) {
-                return Err(SetupError::DuplicateCommand { service: spec.service, command: spec.name }.into());
+                return Err(SetupError::DuplicateCommand {
+                    service: spec.service,
+                    command: spec.name,
+                }
+                .into());
             }
             by_name.insert(spec.name.clone(), CommandEntry { spec, validator });
         }
@@ -223,11 +238,15 @@ impl AppBuilder {
             }
             service.ensure_table().await?;
             let type_name = pascal_case(&name);
-            let query_validator = Validator::from_schema(&type_name, service.model_schema(), &self.validation)?;
+            let query_validator =
+                Validator::from_schema(&type_name, service.model_schema(), &self.validation)?;
             let info = service.info();
             let id_field = info.id().wire.clone();
-            let data_validator =
-                query_validator.clone().without_fields(&[id_field.as_str(), "createdAt", "updatedAt"]);
+            let data_validator = query_validator.clone().without_fields(&[
+                id_field.as_str(),
+                "createdAt",
+                "updatedAt",
+            ]);
             let service_commands = commands.remove(&name).unwrap_or_default();
             let fields = ServiceFields {
                 entity: KnownFields {
@@ -248,13 +267,21 @@ impl AppBuilder {
             securities.push((name.clone(), security, fields));
             services.insert(
                 name,
-                ServiceEntry { service, data_validator, query_validator, id_field, commands: service_commands },
+                ServiceEntry {
+                    service,
+                    data_validator,
+                    query_validator,
+                    id_field,
+                    commands: service_commands,
+                },
             );
         }
         if let Some(orphan) = commands.keys().next() {
             return Err(SetupError::InvalidSetting {
                 name: "commands",
-                reason: format!("a command is registered on service `{orphan}`, which is not served"),
+                reason: format!(
+                    "a command is registered on service `{orphan}`, which is not served"
+                ),
             }
             .into());
         }
@@ -269,7 +296,9 @@ impl AppBuilder {
             db: self.db,
             always_allowed_options: HashMap::new(),
         };
-        Ok(App { state: Arc::new(state) })
+        Ok(App {
+            state: Arc::new(state),
+        })
     }
 }
 
@@ -280,7 +309,10 @@ fn pascal_case(kebab: &str) -> String {
         .filter(|part| !part.is_empty())
         .map(|part| {
             let mut chars = part.chars();
-            chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
         })
         .collect()
 }

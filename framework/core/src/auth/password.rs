@@ -23,7 +23,11 @@ pub struct PasswordParams {
 
 impl Default for PasswordParams {
     fn default() -> Self {
-        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 
@@ -62,7 +66,9 @@ struct Inner {
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher").field("params", &self.inner.params).finish_non_exhaustive()
+        f.debug_struct("PasswordHasher")
+            .field("params", &self.inner.params)
+            .finish_non_exhaustive()
     }
 }
 
@@ -73,14 +79,33 @@ impl PasswordHasher {
     ///
     /// [`SetupError::InvalidSetting`] when argon2 refuses the parameters.
     pub fn new(params: PasswordParams) -> Result<Self> {
-        let argon_params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
-            .map_err(|e| SetupError::InvalidSetting { name: "password params", reason: e.to_string() })?;
+        let argon_params = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            None,
+        )
+        .map_err(|e| SetupError::InvalidSetting {
+            name: "password params",
+            reason: e.to_string(),
+        })?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
-        let dummy_hash = hash_with(&argon2, "ferrocrud dummy password")
-            .map_err(|_| SetupError::InvalidSetting { name: "password params", reason: "cannot hash".into() })?;
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let dummy_hash = hash_with(&argon2, "ferrocrud dummy password").map_err(|_| {
+            SetupError::InvalidSetting {
+                name: "password params",
+                reason: "cannot hash".into(),
+            }
+        })?;
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Ok(Self {
-            inner: Arc::new(Inner { argon2, params, permits: Semaphore::new(cores), dummy_hash }),
+            inner: Arc::new(Inner {
+                argon2,
+                params,
+                permits: Semaphore::new(cores),
+                dummy_hash,
+            }),
         })
     }
 
@@ -96,8 +121,11 @@ impl PasswordHasher {
     /// [`Error::Internal`] if the hashing thread fails.
     pub async fn hash(&self, password: &str) -> Result<String> {
         let password = password.to_owned();
-        self.blocking(move |inner| hash_with(&inner.argon2, &password).map_err(|_| Error::Internal("password hashing failed")))
-            .await
+        self.blocking(move |inner| {
+            hash_with(&inner.argon2, &password)
+                .map_err(|_| Error::Internal("password hashing failed"))
+        })
+        .await
     }
 
     /// Checks a password against a stored hash; `None` (no such user) does
@@ -115,7 +143,10 @@ impl PasswordHasher {
                 None => (inner.dummy_hash.clone(), false),
             };
             let ok = match PasswordHash::new(&hash) {
-                Ok(parsed) => inner.argon2.verify_password(password.as_bytes(), &parsed).is_ok(),
+                Ok(parsed) => inner
+                    .argon2
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok(),
                 Err(_) => {
                     // Same work as a real verification, then refuse.
                     let _ = PasswordHash::new(&inner.dummy_hash)
@@ -130,8 +161,12 @@ impl PasswordHasher {
 
     /// Whether a stored hash was made with other parameters than the current ones.
     pub fn needs_rehash(&self, hash: &str) -> bool {
-        let Ok(parsed) = PasswordHash::new(hash) else { return true };
-        let Ok(params) = Params::try_from(&parsed) else { return true };
+        let Ok(parsed) = PasswordHash::new(hash) else {
+            return true;
+        };
+        let Ok(params) = Params::try_from(&parsed) else {
+            return true;
+        };
         parsed.algorithm.as_str() != "argon2id"
             || params.m_cost() != self.inner.params.memory_kib
             || params.t_cost() != self.inner.params.iterations
@@ -143,7 +178,12 @@ impl PasswordHasher {
         T: Send + 'static,
         F: FnOnce(&Inner) -> Result<T> + Send + 'static,
     {
-        let _permit = self.inner.permits.acquire().await.map_err(|_| Error::Internal("password hasher closed"))?;
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| Error::Internal("password hasher closed"))?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || work(&inner))
             .await
@@ -151,10 +191,15 @@ impl PasswordHasher {
     }
 }
 
-fn hash_with(argon2: &Argon2<'static>, password: &str) -> Result<String, argon2::password_hash::Error> {
+fn hash_with(
+    argon2: &Argon2<'static>,
+    password: &str,
+) -> Result<String, argon2::password_hash::Error> {
     use argon2::password_hash::PasswordHasher as _;
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    Ok(argon2.hash_password(password.as_bytes(), &salt)?.to_string())
+    Ok(argon2
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
 }
 
 #[cfg(test)]
@@ -162,7 +207,12 @@ mod tests {
     use super::*;
 
     fn cheap() -> PasswordHasher {
-        PasswordHasher::new(PasswordParams { memory_kib: 64, iterations: 1, parallelism: 1 }).unwrap()
+        PasswordHasher::new(PasswordParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap()
     }
 
     #[tokio::test]
@@ -176,7 +226,12 @@ mod tests {
 
     #[tokio::test]
     async fn malformed_stored_hash_is_refused() {
-        assert!(!cheap().verify("x", Some("not a hash".into())).await.unwrap());
+        assert!(
+            !cheap()
+                .verify("x", Some("not a hash".into()))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
@@ -184,7 +239,12 @@ mod tests {
         let old = cheap();
         let hash = old.hash("pw").await.unwrap();
         assert!(!old.needs_rehash(&hash));
-        let new = PasswordHasher::new(PasswordParams { memory_kib: 128, iterations: 1, parallelism: 1 }).unwrap();
+        let new = PasswordHasher::new(PasswordParams {
+            memory_kib: 128,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap();
         assert!(new.needs_rehash(&hash));
     }
 }

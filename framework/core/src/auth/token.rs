@@ -65,7 +65,11 @@ impl TokenKeys {
     /// [`SetupError::InvalidSetting`] when the secret is empty.
     pub fn from_secret(secret: &str) -> Result<Self> {
         if secret.is_empty() {
-            return Err(SetupError::InvalidSetting { name: "jwt secret", reason: "must not be empty".into() }.into());
+            return Err(SetupError::InvalidSetting {
+                name: "jwt secret",
+                reason: "must not be empty".into(),
+            }
+            .into());
         }
         let derived = derive(secret.as_bytes(), b"eicrud-jwt")?;
         let mut validation = Validation::new(Algorithm::HS256);
@@ -102,7 +106,13 @@ impl TokenKeys {
         csrf: Option<String>,
     ) -> Result<(String, Claims)> {
         let iat = chrono::Utc::now().timestamp();
-        let claims = Claims { rvkd, id: user_id.to_owned(), csrf, iat, exp: iat + lifetime_secs };
+        let claims = Claims {
+            rvkd,
+            id: user_id.to_owned(),
+            csrf,
+            iat,
+            exp: iat + lifetime_secs,
+        };
         let token = self.sign(&claims)?;
         Ok((token, claims))
     }
@@ -134,7 +144,9 @@ impl TokenKeys {
                 Error::InvalidToken(match err.kind() {
                     ErrorKind::InvalidSignature => "invalid signature",
                     ErrorKind::ExpiredSignature => "jwt expired",
-                    ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => "invalid algorithm",
+                    ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+                        "invalid algorithm"
+                    }
                     _ => "invalid token",
                 })
             })
@@ -144,7 +156,8 @@ impl TokenKeys {
 fn derive(ikm: &[u8], info: &[u8]) -> Result<String> {
     let hkdf = Hkdf::<Sha256>::new(Some(&[]), ikm);
     let mut okm = [0u8; 256];
-    hkdf.expand(info, &mut okm).map_err(|_| Error::Internal("key derivation failed"))?;
+    hkdf.expand(info, &mut okm)
+        .map_err(|_| Error::Internal("key derivation failed"))?;
     Ok(base64::engine::general_purpose::STANDARD.encode(okm))
 }
 
@@ -161,9 +174,14 @@ mod tests {
         let keys = keys();
         let (token, _) = keys.issue("u1", None, 1800, None).unwrap();
         let payload = token.split('.').nth(1).unwrap();
-        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap();
         let text = String::from_utf8(json).unwrap();
-        assert!(text.starts_with(r#"{"rvkd":null,"id":"u1","iat":"#), "{text}");
+        assert!(
+            text.starts_with(r#"{"rvkd":null,"id":"u1","iat":"#),
+            "{text}"
+        );
     }
 
     #[test]
@@ -175,7 +193,10 @@ mod tests {
         let other_payload = other.split('.').nth(1).unwrap().to_owned();
         parts[1] = &other_payload;
         let forged = parts.join(".");
-        assert_eq!(keys.verify(&forged).unwrap_err().to_string(), "invalid signature");
+        assert_eq!(
+            keys.verify(&forged).unwrap_err().to_string(),
+            "invalid signature"
+        );
     }
 
     #[test]
@@ -189,13 +210,22 @@ mod tests {
     fn other_secret_is_an_invalid_signature() {
         let (token, _) = keys().issue("u1", None, 60, None).unwrap();
         let other = TokenKeys::from_secret("other").unwrap();
-        assert_eq!(other.verify(&token).unwrap_err().to_string(), "invalid signature");
+        assert_eq!(
+            other.verify(&token).unwrap_err().to_string(),
+            "invalid signature"
+        );
     }
 
     #[test]
     fn malformed_and_garbage_tokens() {
-        assert_eq!(keys().verify("abc").unwrap_err().to_string(), "jwt malformed");
-        assert_eq!(keys().verify("not.a.jwt").unwrap_err().to_string(), "invalid token");
+        assert_eq!(
+            keys().verify("abc").unwrap_err().to_string(),
+            "jwt malformed"
+        );
+        assert_eq!(
+            keys().verify("not.a.jwt").unwrap_err().to_string(),
+            "invalid token"
+        );
     }
 
     /// A token issued by an eicrud 0.9.8 server with this secret: ferrocrud
@@ -209,7 +239,8 @@ mod tests {
         let (signed, signature) = token.rsplit_once('.').unwrap();
         let mut mac = Hmac::<Sha256>::new_from_slice(keys.derived.as_bytes()).unwrap();
         mac.update(signed.as_bytes());
-        let ours = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        let ours =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
         assert_eq!(ours, signature);
     }
 

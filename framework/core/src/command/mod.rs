@@ -82,7 +82,10 @@ pub struct CommandContext {
 impl CommandContext {
     /// A context for a command run by application code.
     pub fn new(crud: CrudContext) -> Self {
-        Self { crud, cookies: Arc::default() }
+        Self {
+            crud,
+            cookies: Arc::default(),
+        }
     }
 
     /// The caller's user id, if logged in.
@@ -104,11 +107,15 @@ impl CommandContext {
     }
 
     pub(crate) fn take_cookies(&self) -> Vec<HeaderValue> {
-        self.cookies.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default()
+        self.cookies
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default()
     }
 }
 
-type ErasedHandler = Arc<dyn Fn(CommandContext, Value) -> BoxFuture<'static, Result<CommandOutput>> + Send + Sync>;
+type ErasedHandler =
+    Arc<dyn Fn(CommandContext, Value) -> BoxFuture<'static, Result<CommandOutput>> + Send + Sync>;
 
 /// A command ready to register: its DTO type, handler and settings.
 #[must_use]
@@ -120,7 +127,11 @@ pub struct Cmd<D: Command> {
 
 impl<D: Command> std::fmt::Debug for Cmd<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cmd").field("service", &D::SERVICE).field("name", &D::NAME).field("settings", &self.settings).finish()
+        f.debug_struct("Cmd")
+            .field("service", &D::SERVICE)
+            .field("name", &D::NAME)
+            .field("settings", &self.settings)
+            .finish()
     }
 }
 
@@ -135,7 +146,8 @@ impl<D: Command> Cmd<D> {
         let erased: ErasedHandler = Arc::new(move |ctx, value| {
             let handler = Arc::clone(&handler);
             Box::pin(async move {
-                let dto: D = serde_json::from_value(value).map_err(|_| Error::BadRequest("DTO does not match its type"))?;
+                let dto: D = serde_json::from_value(value)
+                    .map_err(|_| Error::BadRequest("DTO does not match its type"))?;
                 let answer = handler(ctx, dto).await?;
                 match serde_json::to_value(answer) {
                     Ok(Value::Null) => Ok(CommandOutput::Empty),
@@ -144,7 +156,11 @@ impl<D: Command> Cmd<D> {
                 }
             })
         });
-        Self { settings: CommandSettings::default(), handler: erased, _dto: PhantomData }
+        Self {
+            settings: CommandSettings::default(),
+            handler: erased,
+            _dto: PhantomData,
+        }
     }
 
     /// Only with POST.
@@ -237,27 +253,39 @@ mod tests {
 
     #[test]
     fn type_names_are_short() {
-        assert_eq!(short_type_name::<crate::shared::user::LoginDto>(), "LoginDto");
+        assert_eq!(
+            short_type_name::<crate::shared::user::LoginDto>(),
+            "LoginDto"
+        );
     }
 
     #[tokio::test]
     async fn unit_answers_are_empty() {
         let spec = Cmd::new(|_ctx, _dto: LogoutDto| async { Ok(()) }).into_spec();
         let ctx = CommandContext::new(CrudContext::guest("guest", Verb::Patch, "user"));
-        assert_eq!(spec.run(ctx, serde_json::json!({})).await.unwrap(), CommandOutput::Empty);
+        assert_eq!(
+            spec.run(ctx, serde_json::json!({})).await.unwrap(),
+            CommandOutput::Empty
+        );
     }
 
     #[tokio::test]
     async fn answers_are_json() {
         let spec = Cmd::new(|_ctx, _dto: CheckJwtDto| async {
-            Ok(crate::shared::user::CheckJwtResponseDto { access_token: None, refresh_token_sec: None, user_id: "u".into() })
+            Ok(crate::shared::user::CheckJwtResponseDto {
+                access_token: None,
+                refresh_token_sec: None,
+                user_id: "u".into(),
+            })
         })
         .into_spec();
         let ctx = CommandContext::new(CrudContext::guest("guest", Verb::Patch, "user"));
         let out = spec.run(ctx, serde_json::json!({})).await.unwrap();
         assert_eq!(
             out,
-            CommandOutput::Json(serde_json::json!({"accessToken": null, "refreshTokenSec": null, "userId": "u"}))
+            CommandOutput::Json(
+                serde_json::json!({"accessToken": null, "refreshTokenSec": null, "userId": "u"})
+            )
         );
     }
 }

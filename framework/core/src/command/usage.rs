@@ -35,14 +35,24 @@ pub(crate) enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 /// Counts one use, or fails with [`Error::MaxUsesReached`] when `max` uses were made.
-pub(crate) async fn reserve_use(db: &DatabaseConnection, subject: &str, command: &str, max: u64) -> Result<()> {
+pub(crate) async fn reserve_use(
+    db: &DatabaseConnection,
+    subject: &str,
+    command: &str,
+    max: u64,
+) -> Result<()> {
     let max = i64::try_from(max).unwrap_or(i64::MAX);
     if max == 0 {
         return Err(Error::MaxUsesReached { max: 0 });
     }
     let stmt = Query::insert()
         .into_table(Entity)
-        .columns([Column::Subject, Column::Command, Column::Uses, Column::LastCallMs])
+        .columns([
+            Column::Subject,
+            Column::Command,
+            Column::Uses,
+            Column::LastCallMs,
+        ])
         .values_panic([subject.into(), command.into(), 1i64.into(), 0i64.into()])
         .on_conflict(
             OnConflict::columns([Column::Subject, Column::Command])
@@ -59,7 +69,11 @@ pub(crate) async fn reserve_use(db: &DatabaseConnection, subject: &str, command:
 }
 
 /// Gives back a use reserved by [`reserve_use`] for a call that failed.
-pub(crate) async fn release_use(db: &DatabaseConnection, subject: &str, command: &str) -> Result<()> {
+pub(crate) async fn release_use(
+    db: &DatabaseConnection,
+    subject: &str,
+    command: &str,
+) -> Result<()> {
     let stmt = Query::update()
         .table(Entity)
         .value(Column::Uses, Expr::col(Column::Uses).sub(1))
@@ -82,7 +96,12 @@ pub(crate) async fn claim_call(
 ) -> Result<()> {
     let stmt = Query::insert()
         .into_table(Entity)
-        .columns([Column::Subject, Column::Command, Column::Uses, Column::LastCallMs])
+        .columns([
+            Column::Subject,
+            Column::Command,
+            Column::Uses,
+            Column::LastCallMs,
+        ])
         .values_panic([subject.into(), command.into(), 0i64.into(), now_ms.into()])
         .on_conflict(
             OnConflict::columns([Column::Subject, Column::Command])
@@ -99,5 +118,7 @@ pub(crate) async fn claim_call(
         .one(db)
         .await?
         .map_or(now_ms, |row| row.last_call_ms);
-    Err(Error::WaitUntil { next_allowed_call: last + interval_ms })
+    Err(Error::WaitUntil {
+        next_allowed_call: last + interval_ms,
+    })
 }

@@ -39,7 +39,10 @@ pub struct MailboxFile {
 impl MailboxFile {
     /// A mailbox appending to `path` (created, with its directory, on first write).
     pub fn new(path: impl AsRef<Path>) -> Self {
-        Self { path: path.as_ref().to_owned(), lock: Arc::new(Mutex::new(())) }
+        Self {
+            path: path.as_ref().to_owned(),
+            lock: Arc::new(Mutex::new(())),
+        }
     }
 
     /// The file written to.
@@ -62,7 +65,9 @@ impl MailboxFile {
         text.push('\n');
         let _guard = self.lock.lock().await;
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            tokio::fs::create_dir_all(dir).await.map_err(|_| Error::Internal("cannot create mailbox directory"))?;
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|_| Error::Internal("cannot create mailbox directory"))?;
         }
         let mut file = tokio::fs::OpenOptions::new()
             .create(true)
@@ -70,8 +75,12 @@ impl MailboxFile {
             .open(&self.path)
             .await
             .map_err(|_| Error::Internal("cannot open mailbox file"))?;
-        file.write_all(text.as_bytes()).await.map_err(|_| Error::Internal("cannot write mailbox file"))?;
-        file.flush().await.map_err(|_| Error::Internal("cannot write mailbox file"))
+        file.write_all(text.as_bytes())
+            .await
+            .map_err(|_| Error::Internal("cannot write mailbox file"))?;
+        file.flush()
+            .await
+            .map_err(|_| Error::Internal("cannot write mailbox file"))
     }
 }
 
@@ -82,11 +91,17 @@ impl EmailService for MailboxFile {
     }
     fn send_verification(&self, to: &str, token: &str) -> BoxFuture<'_, Result<()>> {
         let (to, token) = (to.to_owned(), token.to_owned());
-        Box::pin(async move { self.append("email_verification", &to, Some(("token", &token))).await })
+        Box::pin(async move {
+            self.append("email_verification", &to, Some(("token", &token)))
+                .await
+        })
     }
     fn send_password_reset(&self, to: &str, token: &str) -> BoxFuture<'_, Result<()>> {
         let (to, token) = (to.to_owned(), token.to_owned());
-        Box::pin(async move { self.append("password_reset", &to, Some(("token", &token))).await })
+        Box::pin(async move {
+            self.append("password_reset", &to, Some(("token", &token)))
+                .await
+        })
     }
     fn send_two_factor(&self, to: &str, code: &str) -> BoxFuture<'_, Result<()>> {
         let (to, code) = (to.to_owned(), code.to_owned());

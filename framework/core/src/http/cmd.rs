@@ -15,10 +15,21 @@ use crate::error::{Error, Result, Target};
 use crate::security::{Action, AuthzRequest, Caller};
 use crate::validate::Mode;
 
-pub(crate) async fn handle(state: &AppState, service: &str, name: &str, incoming: Incoming) -> Result<Response, ApiError> {
+pub(crate) async fn handle(
+    state: &AppState,
+    service: &str,
+    name: &str,
+    incoming: Incoming,
+) -> Result<Response, ApiError> {
     let mut ctx = guard::context(state, &incoming.headers, incoming.verb, service).await?;
-    let entry = state.services.get(service).ok_or_else(|| Error::ServiceNotFound(service.to_owned()))?;
-    let command = entry.commands.get(name).ok_or_else(|| Error::CommandNotFound(name.to_owned()))?;
+    let entry = state
+        .services
+        .get(service)
+        .ok_or_else(|| Error::ServiceNotFound(service.to_owned()))?;
+    let command = entry
+        .commands
+        .get(name)
+        .ok_or_else(|| Error::CommandNotFound(name.to_owned()))?;
     let verb = incoming.verb;
     if verb == Verb::Get && !command.spec.settings.allow_get {
         return Err(Error::GetMethodNotAllowed.into());
@@ -30,10 +41,16 @@ pub(crate) async fn handle(state: &AppState, service: &str, name: &str, incoming
         _ => object(incoming.json_body()?)?,
     };
     if let Some(field) = &command.spec.settings.batch_field {
-        let Some(Value::Array(items)) = dto.get(field) else { return Err(Error::PayloadMustBeArray.into()) };
+        let Some(Value::Array(items)) = dto.get(field) else {
+            return Err(Error::PayloadMustBeArray.into());
+        };
         check_batch_size(state, &ctx, Some(name), items.len(), Some(field))?;
     }
-    let mode = if verb == Verb::Get { Mode::Partial } else { Mode::Full };
+    let mode = if verb == Verb::Get {
+        Mode::Partial
+    } else {
+        Mode::Full
+    };
     command.validator.validate(&mut dto, mode, Target::Data)?;
     let settings = &command.spec.settings;
     let counted = settings.max_uses_per_user.is_some() && ctx.user.is_some();
@@ -45,14 +62,22 @@ pub(crate) async fn handle(state: &AppState, service: &str, name: &str, incoming
     Ok(encode(verb, output))
 }
 
-fn authorize(state: &AppState, ctx: &CrudContext, name: &str, dto: &serde_json::Map<String, Value>) -> Result<()> {
+fn authorize(
+    state: &AppState,
+    ctx: &CrudContext,
+    name: &str,
+    dto: &serde_json::Map<String, Value>,
+) -> Result<()> {
     let options = option_requests(&ctx.options, &state.always_allowed_options(&ctx.service));
     let fields: Vec<&str> = dto.keys().map(String::as_str).collect();
     let request = AuthzRequest {
         service: &ctx.service,
         action: Action::Command(name),
         method: ctx.verb,
-        caller: Caller { user_id: ctx.user_id(), role: ctx.role() },
+        caller: Caller {
+            user_id: ctx.user_id(),
+            role: ctx.role(),
+        },
         subjects: &[dto],
         fields: &fields,
         options: &options,
@@ -64,7 +89,12 @@ fn authorize(state: &AppState, ctx: &CrudContext, name: &str, dto: &serde_json::
 /// Runs the command under its per-user limits: a use is reserved before the
 /// call and given back if the call fails; the minimum interval is claimed
 /// atomically. Guests are not counted.
-async fn run_counted(state: &AppState, command: &CommandEntry, ctx: CrudContext, dto: Value) -> Result<Output> {
+async fn run_counted(
+    state: &AppState,
+    command: &CommandEntry,
+    ctx: CrudContext,
+    dto: Value,
+) -> Result<Output> {
     let settings = &command.spec.settings;
     let key = format!("{}_{}", command.spec.service, command.spec.name);
     let user_id = ctx.user_id().map(str::to_owned);
@@ -88,12 +118,16 @@ async fn run_counted(state: &AppState, command: &CommandEntry, ctx: CrudContext,
     }
     let cmd_ctx = CommandContext::new(ctx);
     let result = command.spec.run(cmd_ctx.clone(), dto).await;
-    if result.is_err() && reserved {
-        if let Some(user_id) = &user_id {
-            usage::release_use(db, user_id, &key).await?;
-        }
+    if result.is_err()
+        && reserved
+        && let Some(user_id) = &user_id
+    {
+        usage::release_use(db, user_id, &key).await?;
     }
-    Ok(Output { output: result?, cookies: cmd_ctx.take_cookies() })
+    Ok(Output {
+        output: result?,
+        cookies: cmd_ctx.take_cookies(),
+    })
 }
 
 struct Output {

@@ -51,9 +51,17 @@ impl Op {
     }
 }
 
-pub(crate) async fn handle(state: &AppState, service: &str, op: Op, incoming: Incoming) -> Result<Response, ApiError> {
+pub(crate) async fn handle(
+    state: &AppState,
+    service: &str,
+    op: Op,
+    incoming: Incoming,
+) -> Result<Response, ApiError> {
     let mut ctx = guard::context(state, &incoming.headers, incoming.verb, service).await?;
-    let entry = state.services.get(service).ok_or_else(|| Error::ServiceNotFound(service.to_owned()))?;
+    let entry = state
+        .services
+        .get(service)
+        .ok_or_else(|| Error::ServiceNotFound(service.to_owned()))?;
     ctx.options = incoming.params.options.clone();
     let query = incoming.params.query.clone().unwrap_or_default();
     let verb = incoming.verb;
@@ -64,27 +72,51 @@ pub(crate) async fn handle(state: &AppState, service: &str, op: Op, incoming: In
         Op::FindOne => find_one(state, entry, ctx, query).await?,
         Op::Find | Op::FindIds => find(state, entry, ctx, query, op == Op::FindIds).await?,
         Op::FindIn => find_in(state, entry, ctx, query).await?,
-        Op::PatchOne | Op::Patch => patch(state, entry, &ctx, incoming.params.query, body, op == Op::PatchOne).await?,
+        Op::PatchOne | Op::Patch => {
+            patch(
+                state,
+                entry,
+                &ctx,
+                incoming.params.query,
+                body,
+                op == Op::PatchOne,
+            )
+            .await?
+        }
         Op::PatchIn => patch_in(state, entry, &ctx, query, body).await?,
         Op::PatchBatch => patch_batch(state, entry, &ctx, body).await?,
-        Op::DeleteOne | Op::Delete => delete(state, entry, &ctx, query, op == Op::DeleteOne).await?,
+        Op::DeleteOne | Op::Delete => {
+            delete(state, entry, &ctx, query, op == Op::DeleteOne).await?
+        }
         Op::DeleteIn => delete_in(state, entry, &ctx, query).await?,
     };
     Ok(json_response(success_status(verb), &value))
 }
 
-async fn create_one(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, body: Option<Value>) -> Result<Value> {
+async fn create_one(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &CrudContext,
+    body: Option<Value>,
+) -> Result<Value> {
     let data = checked_create_data(state, entry, ctx, object(body)?)?;
     entry.service.create(data, ctx).await
 }
 
-async fn create_batch(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, body: Option<Value>) -> Result<Value> {
+async fn create_batch(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &CrudContext,
+    body: Option<Value>,
+) -> Result<Value> {
     let items = batch(state, ctx, body)?;
     let mut checked = Vec::with_capacity(items.len());
     for item in items {
         checked.push(checked_create_data(state, entry, ctx, object(Some(item))?)?);
     }
-    Ok(Value::Array(entry.service.create_batch(checked, ctx).await?))
+    Ok(Value::Array(
+        entry.service.create_batch(checked, ctx).await?,
+    ))
 }
 
 /// Validates and authorizes the data of one create.
@@ -98,7 +130,9 @@ fn checked_create_data(
     if id.is_some() && ctx.options.allow_id_override != Some(true) {
         return Err(Error::IdOverrideNotSet);
     }
-    entry.data_validator.validate(&mut data, Mode::Full, Target::Data)?;
+    entry
+        .data_validator
+        .validate(&mut data, Mode::Full, Target::Data)?;
     if let Some(id) = id {
         if !id.is_string() {
             return Err(Error::BadRequest("the id must be a string"));
@@ -110,11 +144,22 @@ fn checked_create_data(
     Ok(data)
 }
 
-async fn find_one(state: &AppState, entry: &ServiceEntry, mut ctx: CrudContext, mut query: Map<String, Value>) -> Result<Value> {
-    entry.query_validator.validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
+async fn find_one(
+    state: &AppState,
+    entry: &ServiceEntry,
+    mut ctx: CrudContext,
+    mut query: Map<String, Value>,
+) -> Result<Value> {
+    entry
+        .query_validator
+        .validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
     let read_fields = authorize(state, &ctx, &[&query], &[])?;
     apply_read_rules(state, entry, &mut ctx, read_fields)?;
-    Ok(entry.service.find_one(query, &ctx).await?.unwrap_or(Value::Null))
+    Ok(entry
+        .service
+        .find_one(query, &ctx)
+        .await?
+        .unwrap_or(Value::Null))
 }
 
 async fn find(
@@ -126,7 +171,9 @@ async fn find(
 ) -> Result<Value> {
     clamp_limit(state, &mut ctx, ids_only);
     let list_field = Some(entry.id_field.as_str());
-    entry.query_validator.validate(&mut query, Mode::Query { list_field }, Target::Query)?;
+    entry
+        .query_validator
+        .validate(&mut query, Mode::Query { list_field }, Target::Query)?;
     let read_fields = authorize(state, &ctx, &[&query], &[])?;
     apply_read_rules(state, entry, &mut ctx, read_fields)?;
     let page = if ids_only {
@@ -137,10 +184,17 @@ async fn find(
     to_value(page)
 }
 
-async fn find_in(state: &AppState, entry: &ServiceEntry, mut ctx: CrudContext, mut query: Map<String, Value>) -> Result<Value> {
+async fn find_in(
+    state: &AppState,
+    entry: &ServiceEntry,
+    mut ctx: CrudContext,
+    mut query: Map<String, Value>,
+) -> Result<Value> {
     clamp_limit(state, &mut ctx, false);
     let ids = take_ids(state, entry, &mut query)?;
-    entry.query_validator.validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
+    entry
+        .query_validator
+        .validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
     let read_fields = authorize(state, &ctx, &[&query], &[])?;
     apply_read_rules(state, entry, &mut ctx, read_fields)?;
     to_value(entry.service.find_in(ids, query, &ctx).await?)
@@ -157,7 +211,11 @@ async fn patch(
     let data = object(body)?;
     let query = match query {
         Some(query) if !data.is_empty() || !one => query,
-        _ if one => return Err(Error::BadRequest("Query and data are required for PATCH one.")),
+        _ if one => {
+            return Err(Error::BadRequest(
+                "Query and data are required for PATCH one.",
+            ));
+        }
         _ => Map::new(),
     };
     let list_field = (!one).then_some(entry.id_field.as_str());
@@ -182,7 +240,12 @@ async fn patch_in(
     to_value(entry.service.patch_in(ids, query, data, ctx).await?)
 }
 
-async fn patch_batch(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, body: Option<Value>) -> Result<Value> {
+async fn patch_batch(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &CrudContext,
+    body: Option<Value>,
+) -> Result<Value> {
     let items = batch(state, ctx, body)?;
     let mut checked = Vec::with_capacity(items.len());
     for item in items {
@@ -190,7 +253,9 @@ async fn patch_batch(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, 
         let query = object(item.remove("query"))?;
         let data = object(item.remove("data"))?;
         if !item.is_empty() {
-            return Err(Error::BadRequest("a batch patch item holds only `query` and `data`"));
+            return Err(Error::BadRequest(
+                "a batch patch item holds only `query` and `data`",
+            ));
         }
         checked.push(checked_update(state, entry, ctx, query, data, None)?);
     }
@@ -207,11 +272,15 @@ fn checked_update(
     mut data: Map<String, Value>,
     list_field: Option<&str>,
 ) -> Result<(Map<String, Value>, Map<String, Value>)> {
-    entry.query_validator.validate(&mut query, Mode::Query { list_field }, Target::Query)?;
+    entry
+        .query_validator
+        .validate(&mut query, Mode::Query { list_field }, Target::Query)?;
     if data.contains_key(&entry.id_field) {
         return Err(Error::CannotUpdateId);
     }
-    entry.data_validator.validate(&mut data, Mode::Partial, Target::Data)?;
+    entry
+        .data_validator
+        .validate(&mut data, Mode::Partial, Target::Data)?;
     let mut merged = query.clone();
     merged.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
     let fields: Vec<&str> = data.keys().map(String::as_str).collect();
@@ -219,9 +288,17 @@ fn checked_update(
     Ok((query, data))
 }
 
-async fn delete(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, mut query: Map<String, Value>, one: bool) -> Result<Value> {
+async fn delete(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &CrudContext,
+    mut query: Map<String, Value>,
+    one: bool,
+) -> Result<Value> {
     let list_field = (!one).then_some(entry.id_field.as_str());
-    entry.query_validator.validate(&mut query, Mode::Query { list_field }, Target::Query)?;
+    entry
+        .query_validator
+        .validate(&mut query, Mode::Query { list_field }, Target::Query)?;
     authorize(state, ctx, &[&query], &[])?;
     let answer = if one {
         entry.service.delete_one(query, ctx).await?
@@ -231,9 +308,16 @@ async fn delete(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, mut q
     to_value(answer)
 }
 
-async fn delete_in(state: &AppState, entry: &ServiceEntry, ctx: &CrudContext, mut query: Map<String, Value>) -> Result<Value> {
+async fn delete_in(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &CrudContext,
+    mut query: Map<String, Value>,
+) -> Result<Value> {
     let ids = take_ids(state, entry, &mut query)?;
-    entry.query_validator.validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
+    entry
+        .query_validator
+        .validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
     authorize(state, ctx, &[&query], &[])?;
     to_value(entry.service.delete_in(ids, query, ctx).await?)
 }
@@ -250,7 +334,10 @@ fn authorize(
         service: &ctx.service,
         action: Action::Crud(ctx.verb),
         method: ctx.verb,
-        caller: Caller { user_id: ctx.user_id(), role: ctx.role() },
+        caller: Caller {
+            user_id: ctx.user_id(),
+            role: ctx.role(),
+        },
         subjects,
         fields,
         options: &options,
@@ -260,11 +347,16 @@ fn authorize(
 }
 
 /// The options that need an option ability, with their values as fields.
-pub(crate) fn option_requests(options: &CrudOptions, always_allowed: &[String]) -> Vec<(&'static str, Vec<String>)> {
+pub(crate) fn option_requests(
+    options: &CrudOptions,
+    always_allowed: &[String],
+) -> Vec<(&'static str, Vec<String>)> {
     options
         .keys_set()
         .into_iter()
-        .filter(|key| !CrudOptions::ALWAYS_ALLOWED.contains(key) && !always_allowed.iter().any(|a| a == key))
+        .filter(|key| {
+            !CrudOptions::ALWAYS_ALLOWED.contains(key) && !always_allowed.iter().any(|a| a == key)
+        })
         .map(|key| {
             let values = match key {
                 "populate" => options.populate.clone().unwrap_or_default(),
@@ -283,21 +375,41 @@ fn flag(value: Option<bool>) -> Vec<String> {
 }
 
 /// Applies the role's forced projection and the service's always-excluded fields.
-fn apply_read_rules(state: &AppState, entry: &ServiceEntry, ctx: &mut CrudContext, role_fields: Option<Vec<String>>) -> Result<()> {
+fn apply_read_rules(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &mut CrudContext,
+    role_fields: Option<Vec<String>>,
+) -> Result<()> {
     if let Some(role_fields) = role_fields {
         let fields = match ctx.options.fields.take() {
-            Some(asked) => asked.into_iter().filter(|f| role_fields.contains(f)).collect(),
+            Some(asked) => asked
+                .into_iter()
+                .filter(|f| role_fields.contains(f))
+                .collect(),
             None => role_fields,
         };
         ctx.options.fields = Some(fields);
     }
     for list in [&ctx.options.fields, &ctx.options.exclude] {
-        if let Some(unknown) = list.iter().flatten().find(|f| !entry.query_validator.has_field(f)) {
-            return Err(Error::InvalidQuery(format!("unknown field {unknown} in options")));
+        if let Some(unknown) = list
+            .iter()
+            .flatten()
+            .find(|f| !entry.query_validator.has_field(f))
+        {
+            return Err(Error::InvalidQuery(format!(
+                "unknown field {unknown} in options"
+            )));
         }
     }
     let excluded = state.authorizer.always_excluded(&ctx.service);
-    if let Some(field) = ctx.options.fields.iter().flatten().find(|f| excluded.contains(f)) {
+    if let Some(field) = ctx
+        .options
+        .fields
+        .iter()
+        .flatten()
+        .find(|f| excluded.contains(f))
+    {
         return Err(Error::ExcludedField(field.clone()));
     }
     if !excluded.is_empty() {
@@ -325,25 +437,38 @@ fn clamp_limit(state: &AppState, ctx: &mut CrudContext, ids: bool) {
 }
 
 /// Removes the id list of an `in` query and checks its length.
-fn take_ids(state: &AppState, entry: &ServiceEntry, query: &mut Map<String, Value>) -> Result<Vec<Value>> {
+fn take_ids(
+    state: &AppState,
+    entry: &ServiceEntry,
+    query: &mut Map<String, Value>,
+) -> Result<Vec<Value>> {
     let max = state.limits.max_find_in_ids_length;
     match query.remove(&entry.id_field) {
         Some(Value::Array(ids)) => {
             if ids.is_empty() || ids.len() as u64 > max {
-                return Err(Error::InRequiredLength { max, len: ids.len() as u64 });
+                return Err(Error::InRequiredLength {
+                    max,
+                    len: ids.len() as u64,
+                });
             }
             if !ids.iter().all(Value::is_string) {
-                return Err(Error::BadRequest("the ids of an `in` query must be strings"));
+                return Err(Error::BadRequest(
+                    "the ids of an `in` query must be strings",
+                ));
             }
             Ok(ids)
         }
-        _ => Err(Error::BadRequest("an `in` query needs an array of ids in its id field")),
+        _ => Err(Error::BadRequest(
+            "an `in` query needs an array of ids in its id field",
+        )),
     }
 }
 
 /// The items of a batch body, checked against the role's batch size.
 fn batch(state: &AppState, ctx: &CrudContext, body: Option<Value>) -> Result<Vec<Value>> {
-    let Some(Value::Array(items)) = body else { return Err(Error::PayloadMustBeArray) };
+    let Some(Value::Array(items)) = body else {
+        return Err(Error::PayloadMustBeArray);
+    };
     check_batch_size(state, ctx, None, items.len(), None)?;
     Ok(items)
 }
@@ -359,9 +484,16 @@ pub(crate) fn check_batch_size(
     if size == 0 {
         return Err(Error::EmptyBatch);
     }
-    let max = state.authorizer.max_batch_size(&ctx.service, command, ctx.role()).unwrap_or(0);
+    let max = state
+        .authorizer
+        .max_batch_size(&ctx.service, command, ctx.role())
+        .unwrap_or(0);
     if size as u64 > max {
-        return Err(Error::MaxBatchSizeExceeded { max, size: size as u64, field: field.map(str::to_owned) });
+        return Err(Error::MaxBatchSizeExceeded {
+            max,
+            size: size as u64,
+            field: field.map(str::to_owned),
+        });
     }
     Ok(())
 }

@@ -30,17 +30,29 @@ pub(crate) struct WireParts {
 
 impl WireParts {
     fn plain(status: StatusCode, code: ErrorCode, text: impl Into<String>) -> Self {
-        Self { status, code, text: text.into(), coded: false, data: None }
+        Self {
+            status,
+            code,
+            text: text.into(),
+            coded: false,
+            data: None,
+        }
     }
 
     fn coded(status: StatusCode, code: ErrorCode, data: Option<Value>) -> Self {
         let mut text = code.text().to_owned();
-        if let Some(Value::Object(map)) = &data {
-            if let Some(Value::String(field)) = map.get("problemField") {
-                text = text.replace("{problemField}", field);
-            }
+        if let Some(Value::Object(map)) = &data
+            && let Some(Value::String(field)) = map.get("problemField")
+        {
+            text = text.replace("{problemField}", field);
         }
-        Self { status, code, text, coded: true, data }
+        Self {
+            status,
+            code,
+            text,
+            coded: true,
+            data,
+        }
     }
 }
 
@@ -49,13 +61,21 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
     use ErrorCode as C;
     use StatusCode as S;
     match err {
-        Error::MalformedJson { what, .. } => {
-            WireParts::plain(S::BAD_REQUEST, C::MalformedJson, format!("Malformed JSON in {what}"))
-        }
-        Error::UnknownParameter(name) => {
-            WireParts::plain(S::BAD_REQUEST, C::UnknownParameter, format!("property {name} should not exist"))
-        }
-        Error::BodyTooLarge => WireParts::plain(S::PAYLOAD_TOO_LARGE, C::BodyTooLarge, "Request body is too large"),
+        Error::MalformedJson { what, .. } => WireParts::plain(
+            S::BAD_REQUEST,
+            C::MalformedJson,
+            format!("Malformed JSON in {what}"),
+        ),
+        Error::UnknownParameter(name) => WireParts::plain(
+            S::BAD_REQUEST,
+            C::UnknownParameter,
+            format!("property {name} should not exist"),
+        ),
+        Error::BodyTooLarge => WireParts::plain(
+            S::PAYLOAD_TOO_LARGE,
+            C::BodyTooLarge,
+            "Request body is too large",
+        ),
         Error::BadRequest(text) => WireParts::plain(S::BAD_REQUEST, C::ValidationError, *text),
         Error::Validation(v) => WireParts::plain(S::BAD_REQUEST, C::ValidationError, v.to_string()),
         Error::FieldTooBig { field, size, max } => WireParts::coded(
@@ -68,15 +88,21 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
             C::ArrayLengthIsTooBig,
             Some(json!({ "problemField": field, "fieldLength": length, "maxLength": max })),
         ),
-        Error::ServiceNotFound(name) => {
-            WireParts::plain(S::BAD_REQUEST, C::ServiceNotFound, format!("Service not found: {name}"))
-        }
-        Error::CommandNotFound(name) => {
-            WireParts::plain(S::FORBIDDEN, C::CommandNotFound, format!("Command {name} not found in security map"))
-        }
-        Error::SecureModeRequired => {
-            WireParts::plain(S::FORBIDDEN, C::SecureModeRequired, C::SecureModeRequired.text())
-        }
+        Error::ServiceNotFound(name) => WireParts::plain(
+            S::BAD_REQUEST,
+            C::ServiceNotFound,
+            format!("Service not found: {name}"),
+        ),
+        Error::CommandNotFound(name) => WireParts::plain(
+            S::FORBIDDEN,
+            C::CommandNotFound,
+            format!("Command {name} not found in security map"),
+        ),
+        Error::SecureModeRequired => WireParts::plain(
+            S::FORBIDDEN,
+            C::SecureModeRequired,
+            C::SecureModeRequired.text(),
+        ),
         Error::GetMethodNotAllowed => WireParts::coded(S::FORBIDDEN, C::GetMethodNotAllowed, None),
         Error::Denied(denied) => WireParts::plain(S::FORBIDDEN, C::Forbidden, denied.to_string()),
         Error::MaxBatchSizeExceeded { max, size, field } => {
@@ -87,9 +113,11 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
             WireParts::coded(S::BAD_REQUEST, C::MaxBatchSizeExceeded, Some(data))
         }
         Error::PayloadMustBeArray => WireParts::coded(S::BAD_REQUEST, C::PayloadMustBeArray, None),
-        Error::EmptyBatch => {
-            WireParts::plain(S::BAD_REQUEST, C::MaxBatchSizeExceeded, "Batchsize must be at least 1")
-        }
+        Error::EmptyBatch => WireParts::plain(
+            S::BAD_REQUEST,
+            C::MaxBatchSizeExceeded,
+            "Batchsize must be at least 1",
+        ),
         Error::InRequiredLength { max, len } => WireParts::coded(
             S::BAD_REQUEST,
             C::InRequiredLength,
@@ -113,8 +141,12 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
         Error::IdOverrideNotSet => WireParts::coded(S::BAD_REQUEST, C::IdOverrideNotSet, None),
         Error::CannotUpdateId => WireParts::coded(S::BAD_REQUEST, C::CannotUpdateId, None),
         Error::EntityNotFound => WireParts::coded(S::BAD_REQUEST, C::EntityNotFound, None),
-        Error::UniqueViolation => WireParts::plain(S::CONFLICT, C::UniqueViolation, C::UniqueViolation.text()),
-        Error::InvalidQuery(text) => WireParts::plain(S::BAD_REQUEST, C::ValidationError, text.clone()),
+        Error::UniqueViolation => {
+            WireParts::plain(S::CONFLICT, C::UniqueViolation, C::UniqueViolation.text())
+        }
+        Error::InvalidQuery(text) => {
+            WireParts::plain(S::BAD_REQUEST, C::ValidationError, text.clone())
+        }
         Error::EmailAlreadyTaken => WireParts::coded(S::BAD_REQUEST, C::EmailAlreadyTaken, None),
         Error::InvalidCredentials => WireParts::coded(S::UNAUTHORIZED, C::InvalidCredentials, None),
         Error::WrongPassword => WireParts::coded(S::BAD_REQUEST, C::InvalidCredentials, None),
@@ -122,13 +154,21 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
         Error::InvalidToken(text) => WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, *text),
         Error::TokenMismatch => WireParts::coded(S::UNAUTHORIZED, C::TokenMismatch, None),
         Error::UserNotFound => WireParts::coded(S::UNAUTHORIZED, C::UserNotFound, None),
-        Error::NotAuthenticated => WireParts::plain(S::UNAUTHORIZED, C::NotAuthenticated, "User not found."),
+        Error::NotAuthenticated => {
+            WireParts::plain(S::UNAUTHORIZED, C::NotAuthenticated, "User not found.")
+        }
         Error::TimedOut { until } => WireParts::coded(
             S::UNAUTHORIZED,
             C::TimedOut,
-            Some(Value::String(until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))),
+            Some(Value::String(
+                until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            )),
         ),
-        Error::TooEarly => WireParts::coded(StatusCode::from_u16(425).unwrap_or(S::TOO_MANY_REQUESTS), C::TooManyLoginAttempts, None),
+        Error::TooEarly => WireParts::coded(
+            StatusCode::from_u16(425).unwrap_or(S::TOO_MANY_REQUESTS),
+            C::TooManyLoginAttempts,
+            None,
+        ),
         Error::LockedOut { wait_seconds } => WireParts::coded(
             S::TOO_MANY_REQUESTS,
             C::TooManyLoginAttempts,
@@ -139,9 +179,15 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
             C::ValidationError,
             format!("Invalid expiresInSec: {value} max: {max}"),
         ),
-        Error::CsrfMismatch => WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, "CSRF token mismatch."),
+        Error::CsrfMismatch => {
+            WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, "CSRF token mismatch.")
+        }
         Error::Setup(_) | Error::Database(_) | Error::ModelMismatch { .. } | Error::Internal(_) => {
-            WireParts::plain(S::INTERNAL_SERVER_ERROR, C::Internal, "Internal server error")
+            WireParts::plain(
+                S::INTERNAL_SERVER_ERROR,
+                C::Internal,
+                "Internal server error",
+            )
         }
     }
 }
@@ -203,7 +249,10 @@ pub(crate) struct ApiError {
 
 impl From<Error> for ApiError {
     fn from(error: Error) -> Self {
-        Self { error, clear_cookie: false }
+        Self {
+            error,
+            clear_cookie: false,
+        }
     }
 }
 
@@ -211,7 +260,10 @@ impl ApiError {
     /// An error raised by the authentication guard.
     pub(crate) fn from_guard(error: Error) -> Self {
         let clear_cookie = wire_parts(&error).status == StatusCode::UNAUTHORIZED;
-        Self { error, clear_cookie }
+        Self {
+            error,
+            clear_cookie,
+        }
     }
 }
 
@@ -225,9 +277,15 @@ impl IntoResponse for ApiError {
         }
         let mut response = (parts.status, body(&parts)).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(super::JSON_CONTENT_TYPE));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(super::JSON_CONTENT_TYPE),
+        );
         if self.clear_cookie {
-            headers.insert(header::SET_COOKIE, HeaderValue::from_static(CLEAR_JWT_COOKIE));
+            headers.insert(
+                header::SET_COOKIE,
+                HeaderValue::from_static(CLEAR_JWT_COOKIE),
+            );
         }
         response
     }
@@ -239,7 +297,11 @@ mod tests {
 
     #[test]
     fn field_too_big_matches_eicrud() {
-        let parts = wire_parts(&Error::FieldTooBig { field: "password".into(), size: 62, max: 50 });
+        let parts = wire_parts(&Error::FieldTooBig {
+            field: "password".into(),
+            size: 62,
+            max: 50,
+        });
         assert_eq!(
             body(&parts),
             r#"{"message":"{\"message\":\"Field (password) size is too big. Add a @$MaxSize decorator on the field or increase defaultMaxSize.\",\"code\":23,\"data\":{\"problemField\":\"password\",\"fieldSize\":62,\"maxSize\":50}}","error":"Bad Request","statusCode":400,"code":23,"data":{"problemField":"password","fieldSize":62,"maxSize":50}}"#

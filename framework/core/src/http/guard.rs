@@ -13,12 +13,27 @@ use crate::error::Error;
 ///
 /// A missing token means a guest; a bad, revoked or timed-out one is a 401
 /// that clears the session cookie.
-pub(crate) async fn context(state: &AppState, headers: &HeaderMap, verb: Verb, service: &str) -> Result<CrudContext, ApiError> {
+pub(crate) async fn context(
+    state: &AppState,
+    headers: &HeaderMap,
+    verb: Verb,
+    service: &str,
+) -> Result<CrudContext, ApiError> {
     let Some(token) = bearer(headers) else {
-        return Ok(CrudContext::guest(state.authorizer.roles().guest_role(), verb, service));
+        return Ok(CrudContext::guest(
+            state.authorizer.roles().guest_role(),
+            verb,
+            service,
+        ));
     };
-    let users = state.users.as_ref().ok_or_else(|| ApiError::from_guard(Error::InvalidToken("invalid token")))?;
-    let user = users.authenticate(token).await.map_err(ApiError::from_guard)?;
+    let users = state
+        .users
+        .as_ref()
+        .ok_or_else(|| ApiError::from_guard(Error::InvalidToken("invalid token")))?;
+    let user = users
+        .authenticate(token)
+        .await
+        .map_err(ApiError::from_guard)?;
     let mut ctx = CrudContext::for_user(Arc::new(user), verb, service);
     ctx.secure = verb == Verb::Post;
     Ok(ctx)
@@ -43,7 +58,10 @@ mod tests {
     fn reads_bearer_tokens() {
         let mut headers = HeaderMap::new();
         assert_eq!(bearer(&headers), None);
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc.def.ghi"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc.def.ghi"),
+        );
         assert_eq!(bearer(&headers), Some("abc.def.ghi"));
         headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer "));
         assert_eq!(bearer(&headers), None);

@@ -30,8 +30,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use serde_json::Value;
 
-pub(crate) use self::error::CLEAR_JWT_COOKIE;
 use self::error::ApiError;
+pub(crate) use self::error::CLEAR_JWT_COOKIE;
 use crate::app::AppState;
 use crate::context::Verb;
 use crate::error::Error;
@@ -72,8 +72,15 @@ impl Incoming {
     ) -> Result<Self, ApiError> {
         let verb = verb_of(method).ok_or(Error::BadRequest("unsupported method"))?;
         let params = params::parse(raw_query.as_deref())?;
-        let body = axum::body::to_bytes(body, state.http.body_limit).await.map_err(|_| Error::BodyTooLarge)?;
-        Ok(Self { verb, headers, params, body })
+        let body = axum::body::to_bytes(body, state.http.body_limit)
+            .await
+            .map_err(|_| Error::BodyTooLarge)?;
+        Ok(Self {
+            verb,
+            headers,
+            params,
+            body,
+        })
     }
 
     /// The body as a JSON value; an empty body is `None`.
@@ -81,7 +88,12 @@ impl Incoming {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        serde_json::from_slice(&self.body).map(Some).map_err(|source| Error::MalformedJson { what: "body", source })
+        serde_json::from_slice(&self.body)
+            .map(Some)
+            .map_err(|source| Error::MalformedJson {
+                what: "body",
+                source,
+            })
     }
 }
 
@@ -153,11 +165,18 @@ fn not_found_for(method: &Method, uri: &Uri) -> Response {
 /// A JSON answer with eicrud's content type.
 pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
     let mut response = (status, value.to_string()).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
     response
 }
 
 /// 201 for POST, 200 otherwise, as eicrud (NestJS) answers.
 pub(crate) fn success_status(verb: Verb) -> StatusCode {
-    if verb == Verb::Post { StatusCode::CREATED } else { StatusCode::OK }
+    if verb == Verb::Post {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    }
 }

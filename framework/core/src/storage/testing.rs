@@ -156,7 +156,9 @@ pub const BACKENDS_ENV: &str = "FERROCRUD_TEST_BACKENDS";
 
 fn backend_enabled(backend: &str) -> bool {
     match std::env::var(BACKENDS_ENV) {
-        Ok(list) if !list.trim().is_empty() => list.split(',').any(|b| b.trim().eq_ignore_ascii_case(backend)),
+        Ok(list) if !list.trim().is_empty() => list
+            .split(',')
+            .any(|b| b.trim().eq_ignore_ascii_case(backend)),
         _ => true,
     }
 }

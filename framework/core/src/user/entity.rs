@@ -9,7 +9,9 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A user account.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[sea_orm(table_name = "user")]
 #[serde(rename_all = "camelCase")]
 #[schemars(rename = "User")]
@@ -98,7 +100,11 @@ pub struct Model {
     pub last_two_f_a_code: Option<String>,
     /// When the last two-factor code was sent.
     #[sea_orm(column_name = "last_two_f_a_code_sent")]
-    #[serde(rename = "lastTwoFACodeSent", default, with = "crate::storage::timestamp_opt")]
+    #[serde(
+        rename = "lastTwoFACodeSent",
+        default,
+        with = "crate::storage::timestamp_opt"
+    )]
     pub last_two_f_a_code_sent: Option<DateTimeUtc>,
     /// Two-factor codes sent.
     #[sea_orm(column_name = "two_f_a_code_count")]

@@ -8,7 +8,12 @@ use crate::context::CurrentUser;
 use crate::error::{Error, Result};
 
 /// Wire names of the user columns never handed to application code as "the row".
-const SECRET_FIELDS: &[&str] = &["password", "emailVerificationToken", "passwordResetToken", "lastTwoFACode"];
+const SECRET_FIELDS: &[&str] = &[
+    "password",
+    "emailVerificationToken",
+    "passwordResetToken",
+    "lastTwoFACode",
+];
 
 pub(super) async fn authenticate(users: &CrudUserService, token: &str) -> Result<CurrentUser> {
     let claims = users.keys().verify(token)?;
@@ -38,5 +43,10 @@ fn current_user(user: entity::Model) -> CurrentUser {
     for field in SECRET_FIELDS {
         row.remove(*field);
     }
-    CurrentUser { id: user.id, role: user.role, rvkd: user.rvkd, row }
+    CurrentUser {
+        id: user.id,
+        role: user.role,
+        rvkd: user.rvkd,
+        row,
+    }
 }

@@ -25,8 +25,8 @@ use crate::email::{ConsoleMailer, EmailService};
 use crate::error::{Error, Result};
 use crate::service::CrudService;
 use crate::shared::user::{
-    CheckJwtDto, CheckJwtResponseDto, CreateAccountDto, CreateAccountReturnDto, LoginDto, LoginResponseDto, LogoutDto,
-    USER_SERVICE,
+    CheckJwtDto, CheckJwtResponseDto, CreateAccountDto, CreateAccountReturnDto, LoginDto,
+    LoginResponseDto, LogoutDto, USER_SERVICE,
 };
 use crate::storage::Db;
 
@@ -71,7 +71,16 @@ impl CrudUserService {
         let crud = CrudService::new(USER_SERVICE, db.clone())?;
         let hasher = PasswordHasher::new(options.password)?;
         let keys = TokenKeys::from_secret(&options.jwt_secret)?;
-        Ok(Self { inner: Arc::new(Inner { crud, db, hasher, keys, options, email: Arc::new(email) }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                crud,
+                db,
+                hasher,
+                keys,
+                options,
+                email: Arc::new(email),
+            }),
+        })
     }
 
     /// The CRUD service of the user entity.
@@ -112,7 +121,9 @@ impl CrudUserService {
     ///
     /// [`Error::Database`] when the database fails.
     pub async fn find_by_id(&self, id: &str) -> Result<Option<entity::Model>> {
-        Ok(entity::Entity::find_by_id(id.to_owned()).one(self.inner.db.connection()).await?)
+        Ok(entity::Entity::find_by_id(id.to_owned())
+            .one(self.inner.db.connection())
+            .await?)
     }
 
     /// Creates an account (`create_account`). Abilities are not checked
@@ -125,7 +136,11 @@ impl CrudUserService {
     /// # Cancel safety
     ///
     /// The account is written in one statement: dropped before it, nothing is written.
-    pub async fn create_account(&self, dto: CreateAccountDto, ctx: &CrudContext) -> Result<CreateAccountReturnDto> {
+    pub async fn create_account(
+        &self,
+        dto: CreateAccountDto,
+        ctx: &CrudContext,
+    ) -> Result<CreateAccountReturnDto> {
         let options = &self.inner.options;
         if dto.password.chars().count() > options.password_max_length {
             return Err(Error::PasswordTooLong);
@@ -160,7 +175,10 @@ impl CrudUserService {
         } else {
             None
         };
-        Ok(CreateAccountReturnDto { user_id, access_token })
+        Ok(CreateAccountReturnDto {
+            user_id,
+            access_token,
+        })
     }
 
     /// Checks credentials and issues an access token (`login`).
@@ -188,7 +206,10 @@ impl CrudUserService {
         };
         guard::check_timeout(&user)?;
         let (access_token, _) = self.inner.keys.issue(&user.id, user.rvkd, lifetime, None)?;
-        Ok(LoginResponseDto { access_token, user_id: user.id })
+        Ok(LoginResponseDto {
+            access_token,
+            user_id: user.id,
+        })
     }
 
     /// Creates the account if no user has this email (for seeding
@@ -209,7 +230,8 @@ impl CrudUserService {
             username: None,
             log_me_in: None,
         };
-        self.create_account(dto, &CrudContext::internal(Verb::Post, USER_SERVICE)).await?;
+        self.create_account(dto, &CrudContext::internal(Verb::Post, USER_SERVICE))
+            .await?;
         Ok(true)
     }
 
@@ -237,13 +259,22 @@ impl CrudUserService {
         });
         let check_jwt = Cmd::new(|ctx: CommandContext, _dto: CheckJwtDto| async move {
             let user_id = ctx.user_id().ok_or(Error::NotAuthenticated)?.to_owned();
-            Ok(CheckJwtResponseDto { access_token: None, refresh_token_sec: None, user_id })
+            Ok(CheckJwtResponseDto {
+                access_token: None,
+                refresh_token_sec: None,
+                user_id,
+            })
         });
         let logout = Cmd::new(|ctx: CommandContext, _dto: LogoutDto| async move {
             ctx.set_cookie(crate::http::CLEAR_JWT_COOKIE)?;
             Ok(())
         });
-        vec![create_account.into_spec(), login.into_spec(), check_jwt.into_spec(), logout.into_spec()]
+        vec![
+            create_account.into_spec(),
+            login.into_spec(),
+            check_jwt.into_spec(),
+            logout.into_spec(),
+        ]
     }
 
     /// One login attempt per identifier per `min_time_between_login_attempts`,

@@ -43,7 +43,10 @@ impl std::fmt::Debug for UserOptions {
             .field("password_max_length", &self.password_max_length)
             .field("token_lifetime", &self.token_lifetime)
             .field("max_token_lifetime", &self.max_token_lifetime)
-            .field("min_time_between_login_attempts", &self.min_time_between_login_attempts)
+            .field(
+                "min_time_between_login_attempts",
+                &self.min_time_between_login_attempts,
+            )
             .finish()
     }
 }
