@@ -32,7 +32,7 @@ pub struct PatchResponse<T = serde_json::Value> {
     /// How many rows were changed.
     pub count: u64,
     /// The row after the change, when `returnUpdatedEntity` was asked for.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<T>,
 }
 
@@ -42,6 +42,26 @@ pub struct DeleteResponse<T = serde_json::Value> {
     /// How many rows were deleted.
     pub count: u64,
     /// The row as it was, when `returnUpdatedEntity` was asked for.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<T>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Entities have no `Default`; answers must still deserialize.
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Entity {
+        id: String,
+    }
+
+    #[test]
+    fn answers_deserialize_without_default() {
+        let patch: PatchResponse<Entity> = serde_json::from_str(r#"{"count":1}"#).unwrap();
+        assert_eq!(patch.updated, None);
+        let delete: DeleteResponse<Entity> =
+            serde_json::from_str(r#"{"count":1,"deleted":{"id":"x"}}"#).unwrap();
+        assert_eq!(delete.deleted, Some(Entity { id: "x".into() }));
+    }
 }
