@@ -1,0 +1,42 @@
+//! The user service's built-in commands, as registered on the application.
+
+use super::CrudUserService;
+use crate::command::{Cmd, CommandContext, CommandSpec};
+use crate::error::Error;
+use crate::shared::user::{
+    CheckJwtDto, CheckJwtResponseDto, CreateAccountDto, LoginDto, LogoutDto,
+};
+
+impl CrudUserService {
+    /// The built-in commands, to register on the application.
+    pub(crate) fn commands(&self) -> Vec<CommandSpec> {
+        let users = self.clone();
+        let create_account = Cmd::new(move |ctx: CommandContext, dto: CreateAccountDto| {
+            let users = users.clone();
+            async move { users.create_account(dto, &ctx.crud).await }
+        });
+        let users = self.clone();
+        let login = Cmd::new(move |_ctx: CommandContext, dto: LoginDto| {
+            let users = users.clone();
+            async move { users.login(dto).await }
+        });
+        let check_jwt = Cmd::new(|ctx: CommandContext, _dto: CheckJwtDto| async move {
+            let user_id = ctx.user_id().ok_or(Error::NotAuthenticated)?.to_owned();
+            Ok(CheckJwtResponseDto {
+                access_token: None,
+                refresh_token_sec: None,
+                user_id,
+            })
+        });
+        let logout = Cmd::new(|ctx: CommandContext, _dto: LogoutDto| async move {
+            ctx.set_cookie(crate::http::CLEAR_JWT_COOKIE)?;
+            Ok(())
+        });
+        vec![
+            create_account.into_spec(),
+            login.into_spec(),
+            check_jwt.into_spec(),
+            logout.into_spec(),
+        ]
+    }
+}
