@@ -7,3 +7,4 @@
 mod accounts;
 mod posts;
 mod routes;
+mod session_cookies;

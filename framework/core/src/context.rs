@@ -40,6 +40,11 @@ pub struct CurrentUser {
     pub rvkd: Option<i64>,
     /// The user's row as JSON (secret fields removed), for application code.
     pub row: serde_json::Map<String, serde_json::Value>,
+    /// The claims of the access token the request carried; `None` when the
+    /// user logged in with `Authorization: Basic` on this request.
+    pub claims: Option<crate::auth::Claims>,
+    /// Whether the user's tokens must not be renewed (the user's or its role's flag).
+    pub no_token_refresh: bool,
 }
 
 /// The context of one operation: the caller, the verb, the target and the options.

@@ -183,9 +183,12 @@ pub enum Error {
         /// The maximum.
         max: i64,
     },
-    /// The CSRF header does not match the cookie.
+    /// The CSRF header does not match the cookie, or a cookie session lacks its CSRF binding.
     #[error("CSRF token mismatch")]
     CsrfMismatch,
+    /// The CSRF token does not belong to the session's token.
+    #[error("CSRF token JWT mismatch")]
+    CsrfJwtMismatch,
 
     // ----- server side -----------------------------------------------------
     /// The application is misconfigured; raised at start, never per request.

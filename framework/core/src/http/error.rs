@@ -182,6 +182,9 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
         Error::CsrfMismatch => {
             WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, "CSRF token mismatch.")
         }
+        Error::CsrfJwtMismatch => {
+            WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, "CSRF token JWT mismatch.")
+        }
         Error::Setup(_) | Error::Database(_) | Error::ModelMismatch { .. } | Error::Internal(_) => {
             WireParts::plain(
                 S::INTERNAL_SERVER_ERROR,

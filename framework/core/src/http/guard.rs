@@ -1,17 +1,36 @@
 //! Authentication of a request: from its headers to a [`CrudContext`].
+//!
+//! Credentials, in order: `Authorization: Basic` (a login for this request
+//! only, through every login check), `Authorization: <scheme> <token>`
+//! (usually `Bearer`), then the `eicrud-jwt` cookie. A token carrying a CSRF
+//! nonce (cookie mode) needs the double-submitted CSRF token on every method
+//! but GET, and a cookie must hold such a token: a plain token placed in the
+//! cookie is refused, so cookie sessions always have their CSRF protection.
 
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, header};
+use base64::Engine as _;
 
 use super::error::ApiError;
 use crate::app::AppState;
-use crate::context::{CrudContext, Verb};
-use crate::error::Error;
+use crate::context::{CrudContext, CurrentUser, Verb};
+use crate::error::{Error, Result};
+use crate::user::CrudUserService;
+use crate::user::cookies::{CSRF_COOKIE, JWT_COOKIE, cookie};
 
-/// The context of a request: the user its bearer token stands for, or a guest.
+/// What the request presented to prove who it is.
+#[derive(Debug, PartialEq, Eq)]
+enum Credentials<'a> {
+    None,
+    Basic(&'a str),
+    Bearer(&'a str),
+    Cookie(&'a str),
+}
+
+/// The context of a request: the user its credentials stand for, or a guest.
 ///
-/// A missing token means a guest; a bad, revoked or timed-out one is a 401
+/// No credentials means a guest; bad, revoked or timed-out ones are a 401
 /// that clears the session cookie.
 pub(crate) async fn context(
     state: &AppState,
@@ -19,33 +38,97 @@ pub(crate) async fn context(
     verb: Verb,
     service: &str,
 ) -> Result<CrudContext, ApiError> {
-    let Some(token) = bearer(headers) else {
+    let credentials = credentials(headers);
+    if credentials == Credentials::None {
         return Ok(CrudContext::guest(
             state.authorizer.roles().guest_role(),
             verb,
             service,
         ));
-    };
+    }
     let users = state
         .users
         .as_ref()
         .ok_or_else(|| ApiError::from_guard(Error::InvalidToken("invalid token")))?;
-    let user = users
-        .authenticate(token)
+    let mut user = authenticate(users, headers, verb, credentials)
         .await
         .map_err(ApiError::from_guard)?;
+    if state
+        .authorizer
+        .roles()
+        .role(&user.role)
+        .is_some_and(|role| role.no_token_refresh)
+    {
+        user.no_token_refresh = true;
+    }
     let mut ctx = CrudContext::for_user(Arc::new(user), verb, service);
     ctx.secure = verb == Verb::Post;
     Ok(ctx)
 }
 
-/// The token of an `Authorization` header. As in eicrud, any scheme word
-/// (usually `Bearer`) introduces a token; a header without one carries none.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (_scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (!token.is_empty()).then_some(token)
+async fn authenticate(
+    users: &CrudUserService,
+    headers: &HeaderMap,
+    verb: Verb,
+    credentials: Credentials<'_>,
+) -> Result<CurrentUser> {
+    let (token, from_cookie) = match credentials {
+        Credentials::None => return Err(Error::NotAuthenticated),
+        Credentials::Basic(encoded) => {
+            let (login, password) = basic(encoded).ok_or(Error::InvalidCredentials)?;
+            return users.authenticate_basic(&login, &password).await;
+        }
+        Credentials::Bearer(token) => (token, false),
+        Credentials::Cookie(token) => (token, true),
+    };
+    let claims = users.keys().verify(token)?;
+    if from_cookie && claims.csrf.is_none() {
+        return Err(Error::CsrfMismatch);
+    }
+    if verb != Verb::Get {
+        let cookies = headers
+            .get(header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let header = headers.get(CSRF_COOKIE).and_then(|v| v.to_str().ok());
+        users.check_csrf(&claims, cookie(cookies, CSRF_COOKIE), header)?;
+    }
+    users.authenticate_claims(claims).await
+}
+
+fn credentials(headers: &HeaderMap) -> Credentials<'_> {
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        // As in eicrud, any scheme word but `Basic` introduces a token; a
+        // header without one carries none.
+        return match value.trim().split_once(' ') {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("basic") => {
+                Credentials::Basic(rest.trim())
+            }
+            Some((_, token)) if !token.trim().is_empty() => Credentials::Bearer(token.trim()),
+            _ => Credentials::None,
+        };
+    }
+    let cookies = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match cookie(cookies, JWT_COOKIE) {
+        Some(token) if !token.is_empty() => Credentials::Cookie(token),
+        _ => Credentials::None,
+    }
+}
+
+/// `base64(login:password)` → (login, password).
+fn basic(encoded: &str) -> Option<(String, String)> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (login, password) = text.split_once(':')?;
+    Some((login.to_owned(), password.to_owned()))
 }
 
 #[cfg(test)]
@@ -54,16 +137,47 @@ mod tests {
 
     use super::*;
 
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
     #[test]
-    fn reads_bearer_tokens() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(bearer(&headers), None);
-        headers.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer abc.def.ghi"),
+    fn reads_credentials() {
+        assert_eq!(credentials(&headers(&[])), Credentials::None);
+        assert_eq!(
+            credentials(&headers(&[("authorization", "Bearer a.b.c")])),
+            Credentials::Bearer("a.b.c")
         );
-        assert_eq!(bearer(&headers), Some("abc.def.ghi"));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer "));
-        assert_eq!(bearer(&headers), None);
+        assert_eq!(
+            credentials(&headers(&[("authorization", "Bearer ")])),
+            Credentials::None
+        );
+        assert_eq!(
+            credentials(&headers(&[("authorization", "Basic dTpw")])),
+            Credentials::Basic("dTpw")
+        );
+        assert_eq!(
+            credentials(&headers(&[("cookie", "x=1; eicrud-jwt=a.b.c")])),
+            Credentials::Cookie("a.b.c")
+        );
+        assert_eq!(
+            credentials(&headers(&[
+                ("authorization", "Bearer t.o.k"),
+                ("cookie", "eicrud-jwt=a.b.c")
+            ])),
+            Credentials::Bearer("t.o.k"),
+            "the header wins over the cookie"
+        );
+    }
+
+    #[test]
+    fn decodes_basic() {
+        assert_eq!(basic("dTpwOnc="), Some(("u".into(), "p:w".into())));
+        assert_eq!(basic("not base64!"), None);
+        assert_eq!(basic("bm9jb2xvbg=="), None);
     }
 }

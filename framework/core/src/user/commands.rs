@@ -2,10 +2,7 @@
 
 use super::CrudUserService;
 use crate::command::{Cmd, CommandContext, CommandSpec};
-use crate::error::Error;
-use crate::shared::user::{
-    CheckJwtDto, CheckJwtResponseDto, CreateAccountDto, LoginDto, LogoutDto,
-};
+use crate::shared::user::{CheckJwtDto, CreateAccountDto, LoginDto, LogoutDto};
 
 impl CrudUserService {
     /// The built-in commands, to register on the application.
@@ -16,17 +13,14 @@ impl CrudUserService {
             async move { users.create_account(dto, &ctx.crud).await }
         });
         let users = self.clone();
-        let login = Cmd::new(move |_ctx: CommandContext, dto: LoginDto| {
+        let login = Cmd::new(move |ctx: CommandContext, dto: LoginDto| {
             let users = users.clone();
-            async move { users.login(dto).await }
+            async move { users.login_command(&ctx, dto).await }
         });
-        let check_jwt = Cmd::new(|ctx: CommandContext, _dto: CheckJwtDto| async move {
-            let user_id = ctx.user_id().ok_or(Error::NotAuthenticated)?.to_owned();
-            Ok(CheckJwtResponseDto {
-                access_token: None,
-                refresh_token_sec: None,
-                user_id,
-            })
+        let users = self.clone();
+        let check_jwt = Cmd::new(move |ctx: CommandContext, _dto: CheckJwtDto| {
+            let answer = users.check_jwt_command(&ctx);
+            async move { answer }
         });
         let logout = Cmd::new(|ctx: CommandContext, _dto: LogoutDto| async move {
             ctx.set_cookie(crate::http::CLEAR_JWT_COOKIE)?;

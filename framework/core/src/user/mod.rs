@@ -9,10 +9,12 @@
 
 mod account;
 mod commands;
+pub(crate) mod cookies;
 pub mod entity;
 mod guard;
 mod login;
 mod options;
+mod session;
 
 use std::sync::Arc;
 
@@ -42,6 +44,8 @@ struct Inner {
     db: Db,
     hasher: PasswordHasher,
     keys: TokenKeys,
+    /// HMAC key of CSRF tokens, derived from the token key as eicrud does.
+    csrf_key: String,
     options: UserOptions,
     email: Arc<dyn EmailService>,
 }
@@ -66,12 +70,14 @@ impl CrudUserService {
         let crud = CrudService::new(USER_SERVICE, db.clone())?;
         let hasher = PasswordHasher::new(options.password)?;
         let keys = TokenKeys::from_secret(&options.jwt_secret)?;
+        let csrf_key = keys.derive_subkey("eicrud-csrf")?;
         Ok(Self {
             inner: Arc::new(Inner {
                 crud,
                 db,
                 hasher,
                 keys,
+                csrf_key,
                 options,
                 email: Arc::new(email),
             }),
