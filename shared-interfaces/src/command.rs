@@ -43,5 +43,5 @@ pub trait Command:
     /// The command name as it appears in the route (`/crud/s/:service/cmd/:name`).
     const NAME: &'static str;
     /// What the command answers with. `()` means an empty body.
-    type Return: Serialize + DeserializeOwned + Send + 'static;
+    type Return: Serialize + DeserializeOwned + schemars::JsonSchema + Send + 'static;
 }

@@ -117,3 +117,41 @@ blog_test!(
         assert_eq!(answer.code(), Some(17));
     }
 );
+
+blog_test!(
+    async fn serves_its_openapi_document(server: TestServer) {
+        let answer = server
+            .send(Request::new(Method::GET, "/crud/openapi.json"))
+            .await;
+        assert_eq!(answer.status, 200);
+        let document = answer.json();
+        assert_eq!(document["openapi"], "3.1.0");
+        let paths = document["paths"].as_object().expect("paths");
+        for path in [
+            "/crud/s/post/one",
+            "/crud/s/post/many",
+            "/crud/s/post/in",
+            "/crud/s/post/ids",
+            "/crud/s/post/batch",
+            "/crud/s/user/cmd/login",
+            "/crud/s/user/cmd/create_account",
+            "/crud/rdy",
+        ] {
+            assert!(paths.contains_key(path), "missing {path}");
+        }
+        assert_eq!(
+            document["paths"]["/crud/s/post/one"]["post"]["responses"]["201"]["content"]["application/json"]
+                ["schema"]["$ref"],
+            "#/components/schemas/Post"
+        );
+        let user = &document["components"]["schemas"]["User"]["properties"];
+        assert!(
+            user.get("password").is_none(),
+            "secrets are not documented as readable"
+        );
+        assert!(
+            !answer.text.contains("#/$defs/"),
+            "every reference points into the components"
+        );
+    }
+);

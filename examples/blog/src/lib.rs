@@ -42,6 +42,7 @@ pub async fn build_on(db: Db, settings: &Settings) -> anyhow::Result<App> {
     )?;
     let posts = CrudService::<post::Entity>::new("post", db.clone())?;
     let app = App::builder(db)
+        .title("blog", env!("CARGO_PKG_VERSION"))
         .roles(security::roles())
         .user_service(users.clone(), security::users())
         .service(posts, security::posts())

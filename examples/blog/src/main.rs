@@ -1,4 +1,5 @@
-//! The blog server. Run with `cargo run -p blog`.
+//! The blog server. Run with `cargo run -p blog`; `cargo run -p blog -- export
+//! openapi` prints its OpenAPI document instead.
 
 use std::path::Path;
 
@@ -11,7 +12,19 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        .with_writer(std::io::stderr)
         .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => {}
+        ["export", "openapi"] => return export_openapi().await,
+        _ => anyhow::bail!("usage: blog [export openapi]"),
+    }
     let settings = Settings::from_env(Path::new("data"))?;
     let app = blog::build(&settings).await?;
     let address = format!("{}:{}", settings.host, settings.port);
@@ -19,6 +32,23 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!("blog listening on http://{address}");
     app.serve(listener, shutdown_signal()).await?;
     tracing::info!("blog stopped");
+    Ok(())
+}
+
+/// Prints the OpenAPI document, built on a throw-away in-memory database.
+async fn export_openapi() -> anyhow::Result<()> {
+    let settings = Settings {
+        host: String::new(),
+        port: 0,
+        database_url: "sqlite::memory:".into(),
+        jwt_secret: "export only".into(),
+        mail_log: std::env::temp_dir().join("blog-export-mail.jsonl"),
+        seeds: Vec::new(),
+    };
+    let app = blog::build(&settings).await?;
+    let mut stdout = std::io::stdout().lock();
+    std::io::Write::write_all(&mut stdout, app.openapi().as_bytes())?;
+    std::io::Write::write_all(&mut stdout, b"\n")?;
     Ok(())
 }
 

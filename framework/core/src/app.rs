@@ -55,6 +55,8 @@ pub(crate) struct AppState {
     pub(crate) limits: LimitOptions,
     pub(crate) http: HttpOptions,
     pub(crate) db: Db,
+    /// The OpenAPI document, rendered once.
+    pub(crate) openapi: String,
     always_allowed_options: HashMap<String, Vec<String>>,
 }
 
@@ -100,12 +102,22 @@ impl App {
             limits: LimitOptions::default(),
             validation: ValidationOptions::default(),
             http: HttpOptions::default(),
+            title: (
+                "ferrocrud application".into(),
+                env!("CARGO_PKG_VERSION").into(),
+            ),
         }
     }
 
     /// The axum router serving the application.
     pub fn router(&self) -> axum::Router {
         crate::http::router(Arc::clone(&self.state))
+    }
+
+    /// The application's OpenAPI 3.1 document (JSON), as served at
+    /// `GET /crud/openapi.json`.
+    pub fn openapi(&self) -> &str {
+        &self.state.openapi
     }
 
     /// The user service, if one is registered.
@@ -143,9 +155,16 @@ pub struct AppBuilder {
     limits: LimitOptions,
     validation: ValidationOptions,
     http: HttpOptions,
+    title: (String, String),
 }
 
 impl AppBuilder {
+    /// The application's name and version, shown in its OpenAPI document.
+    pub fn title(mut self, name: &str, version: &str) -> Self {
+        self.title = (name.to_owned(), version.to_owned());
+        self
+    }
+
     /// The roles and their inheritance.
     pub fn roles(mut self, roles: impl IntoIterator<Item = Role>) -> Self {
         self.roles.extend(roles);
@@ -287,6 +306,7 @@ impl AppBuilder {
         }
 
         let authorizer = Authorizer::new(roles, securities, self.limits.admin_default_batch_size)?;
+        let openapi = openapi_document(&self.title, &services);
         let state = AppState {
             services,
             authorizer,
@@ -294,12 +314,44 @@ impl AppBuilder {
             limits: self.limits,
             http: self.http,
             db: self.db,
+            openapi,
             always_allowed_options: HashMap::new(),
         };
         Ok(App {
             state: Arc::new(state),
         })
     }
+}
+
+/// Renders the OpenAPI document of the served services, in name order.
+fn openapi_document(title: &(String, String), services: &HashMap<String, ServiceEntry>) -> String {
+    let mut names: Vec<&String> = services.keys().collect();
+    names.sort();
+    let docs: Vec<crate::openapi::ServiceDoc<'_>> = names
+        .into_iter()
+        .filter_map(|name| services.get(name))
+        .map(|entry| {
+            let mut commands: Vec<&CommandSpec> =
+                entry.commands.values().map(|c| &c.spec).collect();
+            commands.sort_by(|a, b| a.name.cmp(&b.name));
+            crate::openapi::ServiceDoc {
+                name: entry.service.name(),
+                type_name: entry.query_validator.type_name(),
+                schema: entry.service.model_schema(),
+                id_field: &entry.id_field,
+                secret_fields: entry
+                    .service
+                    .info()
+                    .columns()
+                    .iter()
+                    .filter(|c| c.secret)
+                    .map(|c| c.wire.as_str())
+                    .collect(),
+                commands,
+            }
+        })
+        .collect();
+    crate::openapi::document(&title.0, &title.1, &docs).to_string()
 }
 
 /// `user-profile` → `UserProfile`: the type name eicrud's messages use.

@@ -23,6 +23,7 @@ pub mod context;
 pub mod email;
 pub mod error;
 pub mod http;
+mod openapi;
 pub mod security;
 pub mod service;
 pub mod storage;

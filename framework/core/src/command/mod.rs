@@ -205,6 +205,8 @@ impl<D: Command> Cmd<D> {
             name: D::NAME.to_owned(),
             dto_type: short_type_name::<D>(),
             dto_schema: schemars::schema_for!(D),
+            return_type: short_type_name::<D::Return>(),
+            return_schema: schemars::schema_for!(D::Return),
             settings: self.settings,
             handler: self.handler,
         }
@@ -218,6 +220,8 @@ pub(crate) struct CommandSpec {
     pub(crate) name: String,
     pub(crate) dto_type: String,
     pub(crate) dto_schema: schemars::Schema,
+    pub(crate) return_type: String,
+    pub(crate) return_schema: schemars::Schema,
     pub(crate) settings: CommandSettings,
     pub(crate) handler: ErasedHandler,
 }

@@ -43,10 +43,20 @@ pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/crud/rdy", get(ready))
+        .route("/crud/openapi.json", get(openapi))
         .route("/crud/s/{service}/cmd/{cmd}", any(command))
         .route("/crud/s/{service}/{op}", any(crud_operation))
         .fallback(not_found)
         .with_state(state)
+}
+
+async fn openapi(State(state): State<Arc<AppState>>) -> Response {
+    let mut response = state.openapi.clone().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    response
 }
 
 async fn ready() -> Response {

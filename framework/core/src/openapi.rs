@@ -1,0 +1,418 @@
+//! The OpenAPI 3.1 document of an application, built once at start from its
+//! services and commands and served at `GET /crud/openapi.json`.
+//!
+//! Schemas come from the same schemars schemas that drive validation, so the
+//! document cannot drift from what the server accepts. Every route a service
+//! serves is listed (eicrud's §6.1 table), with `query` and `options` as
+//! JSON-content query parameters and eicrud's error body as the default
+//! answer.
+
+use serde_json::{Map, Value, json};
+
+use crate::command::CommandSpec;
+use crate::shared::{CrudOptions, WireError};
+
+/// What the document needs to know of one served service.
+#[derive(Debug)]
+pub(crate) struct ServiceDoc<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) type_name: &'a str,
+    pub(crate) schema: &'a schemars::Schema,
+    pub(crate) id_field: &'a str,
+    pub(crate) secret_fields: Vec<&'a str>,
+    pub(crate) commands: Vec<&'a CommandSpec>,
+}
+
+/// Fields the framework keeps; clients read them but never write them.
+const MANAGED: &[&str] = &["createdAt", "updatedAt"];
+
+/// Builds the document.
+pub(crate) fn document(title: &str, version: &str, services: &[ServiceDoc<'_>]) -> Value {
+    let mut components = Map::new();
+    let options = absorb(
+        &mut components,
+        "CrudOptions",
+        &schemars::schema_for!(CrudOptions),
+    );
+    let error = absorb(
+        &mut components,
+        "ErrorBody",
+        &schemars::schema_for!(WireError),
+    );
+    components.insert("PatchResponse".into(), count_schema("updated"));
+    components.insert("DeleteResponse".into(), count_schema("deleted"));
+    let mut paths = Map::new();
+    paths.insert(
+        "/crud/rdy".into(),
+        json!({"get": {
+            "operationId": "ready",
+            "summary": "Readiness: answers true",
+            "responses": {"200": ok_json(json!({"type": "boolean"}))},
+        }}),
+    );
+    paths.insert(
+        "/crud/openapi.json".into(),
+        json!({"get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "responses": {"200": ok_json(json!({"type": "object"}))},
+        }}),
+    );
+    let context = Context { options, error };
+    for service in services {
+        add_service(&mut paths, &mut components, &context, service);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {"schemas": components},
+    })
+}
+
+struct Context {
+    options: Value,
+    error: Value,
+}
+
+fn add_service(
+    paths: &mut Map<String, Value>,
+    components: &mut Map<String, Value>,
+    context: &Context,
+    service: &ServiceDoc<'_>,
+) {
+    let t = service.type_name;
+    let entity = entity_schema(service);
+    components.insert(t.to_owned(), entity.clone());
+    components.insert(format!("{t}Query"), query_schema(&entity, service.id_field));
+    components.insert(
+        format!("{t}Data"),
+        data_schema(&entity, service.id_field, true),
+    );
+    components.insert(
+        format!("{t}Patch"),
+        data_schema(&entity, service.id_field, false),
+    );
+    components.insert(
+        format!("{t}Page"),
+        json!({"type": "object", "required": ["data"], "properties": {
+            "data": {"type": "array", "items": reference(t)},
+            "total": {"type": "integer"},
+            "limit": {"type": "integer"},
+        }}),
+    );
+    let row = reference(t);
+    let query = query_param(&reference(&format!("{t}Query")), false);
+    let required_query = query_param(&reference(&format!("{t}Query")), true);
+    let options = options_param(&context.options);
+    let base = format!("/crud/s/{}", service.name);
+    let s = service.name;
+    let op = |id: &str,
+              summary: &str,
+              params: Vec<Value>,
+              body: Option<Value>,
+              status: &str,
+              answer: Option<Value>| {
+        operation(
+            context,
+            &format!("{s}_{id}"),
+            summary,
+            params,
+            body,
+            status,
+            answer,
+        )
+    };
+    let page = reference(&format!("{t}Page"));
+    let ids_page = json!({"type": "object", "required": ["data"], "properties": {
+        "data": {"type": "array", "items": {"type": "string"}},
+        "total": {"type": "integer"},
+        "limit": {"type": "integer"},
+    }});
+    let patch_answer = reference("PatchResponse");
+    let delete_answer = reference("DeleteResponse");
+    let data = reference(&format!("{t}Data"));
+    let patch_data = reference(&format!("{t}Patch"));
+    paths.insert(format!("{base}/one"), json!({
+        "post": op("create", "Creates one row", vec![options.clone()], Some(data.clone()), "201", Some(row.clone())),
+        "get": op("findOne", "Reads the first row matching the query, or null", vec![query.clone(), options.clone()], None, "200", Some(json!({"oneOf": [row, {"type": "null"}]}))),
+        "patch": op("patchOne", "Updates the first row matching the query", vec![required_query.clone(), options.clone()], Some(patch_data.clone()), "200", Some(patch_answer.clone())),
+        "delete": op("deleteOne", "Deletes the first row matching the query", vec![required_query.clone(), options.clone()], None, "200", Some(delete_answer.clone())),
+    }));
+    paths.insert(format!("{base}/many"), json!({
+        "get": op("find", "Reads one page of the rows matching the query", vec![query.clone(), options.clone()], None, "200", Some(page.clone())),
+        "patch": op("patch", "Updates every row matching the query", vec![query.clone(), options.clone()], Some(patch_data.clone()), "200", Some(patch_answer.clone())),
+        "delete": op("delete", "Deletes every row matching the query", vec![query.clone(), options.clone()], None, "200", Some(delete_answer.clone())),
+    }));
+    paths.insert(format!("{base}/in"), json!({
+        "get": op("findIn", "Reads the rows whose ids are listed in the query's id field", vec![required_query.clone(), options.clone()], None, "200", Some(page)),
+        "patch": op("patchIn", "Updates the rows whose ids are listed", vec![required_query.clone(), options.clone()], Some(patch_data), "200", Some(patch_answer.clone())),
+        "delete": op("deleteIn", "Deletes the rows whose ids are listed", vec![required_query, options.clone()], None, "200", Some(delete_answer)),
+    }));
+    paths.insert(format!("{base}/ids"), json!({
+        "get": op("findIds", "Reads the ids of the rows matching the query", vec![query.clone(), options.clone()], None, "200", Some(ids_page)),
+    }));
+    let batch_patch = json!({"type": "array", "items": {"type": "object", "required": ["query", "data"], "properties": {
+        "query": reference(&format!("{t}Query")),
+        "data": reference(&format!("{t}Patch")),
+    }}});
+    paths.insert(format!("{base}/batch"), json!({
+        "post": op("createBatch", "Creates several rows in one transaction", vec![options.clone()], Some(json!({"type": "array", "items": data})), "201", Some(json!({"type": "array", "items": reference(t)}))),
+        "patch": op("patchBatch", "Applies several updates in one transaction", vec![options.clone()], Some(batch_patch), "200", Some(json!({"type": "array", "items": patch_answer}))),
+    }));
+    for command in &service.commands {
+        let dto = absorb(components, &command.dto_type, &command.dto_schema);
+        let answer = command_answer(components, command);
+        let mut item = Map::new();
+        let name = &command.name;
+        let id = |method: &str| format!("{s}_cmd_{name}_{method}");
+        let summary = format!("Command {name}");
+        item.insert(
+            "post".into(),
+            operation(
+                context,
+                &id("post"),
+                &format!("{summary} (secure mode)"),
+                vec![options.clone()],
+                Some(dto.clone()),
+                "201",
+                answer.clone(),
+            ),
+        );
+        let settings = &command.settings;
+        if !settings.secure_only {
+            item.insert(
+                "patch".into(),
+                operation(
+                    context,
+                    &id("patch"),
+                    &summary,
+                    vec![options.clone()],
+                    Some(dto.clone()),
+                    "200",
+                    answer.clone(),
+                ),
+            );
+        }
+        if settings.allow_get {
+            item.insert(
+                "get".into(),
+                operation(
+                    context,
+                    &id("get"),
+                    &format!("{summary} (DTO in the query parameter)"),
+                    vec![query_param(&dto, true), options.clone()],
+                    None,
+                    "200",
+                    answer.clone(),
+                ),
+            );
+        }
+        paths.insert(format!("{base}/cmd/{name}"), Value::Object(item));
+    }
+}
+
+fn operation(
+    context: &Context,
+    id: &str,
+    summary: &str,
+    parameters: Vec<Value>,
+    body: Option<Value>,
+    status: &str,
+    answer: Option<Value>,
+) -> Value {
+    let mut operation = Map::new();
+    operation.insert("operationId".into(), Value::String(id.to_owned()));
+    operation.insert("summary".into(), Value::String(summary.to_owned()));
+    if !parameters.is_empty() {
+        operation.insert("parameters".into(), Value::Array(parameters));
+    }
+    if let Some(body) = body {
+        operation.insert(
+            "requestBody".into(),
+            json!({"required": true, "content": {"application/json": {"schema": body}}}),
+        );
+    }
+    let success = match answer {
+        Some(schema) => ok_json(schema),
+        None => json!({"description": "Empty body"}),
+    };
+    operation.insert("responses".into(), json!({
+        status: success,
+        "default": {"description": "eicrud error body, with the stable code at the top level", "content": {"application/json": {"schema": context.error}}},
+    }));
+    operation.insert("security".into(), json!([{}, {"bearer": []}]));
+    Value::Object(operation)
+}
+
+fn ok_json(schema: Value) -> Value {
+    json!({"description": "Success", "content": {"application/json": {"schema": schema}}})
+}
+
+fn query_param(schema: &Value, required: bool) -> Value {
+    json!({"name": "query", "in": "query", "required": required, "description": "JSON text: an equality filter on the entity's fields", "content": {"application/json": {"schema": schema}}})
+}
+
+fn options_param(schema: &Value) -> Value {
+    json!({"name": "options", "in": "query", "required": false, "description": "JSON text: limit, offset, fields, exclude, orderBy, ...", "content": {"application/json": {"schema": schema}}})
+}
+
+fn reference(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn count_schema(row: &str) -> Value {
+    json!({"type": "object", "required": ["count"], "properties": {"count": {"type": "integer"}, row: {"type": "object"}}})
+}
+
+/// The answer schema of a command: `None` for an empty body (`()`), objects
+/// as components, anything else inline.
+fn command_answer(components: &mut Map<String, Value>, command: &CommandSpec) -> Option<Value> {
+    let value = command.return_schema.as_value();
+    if value.get("type") == Some(&Value::String("null".into())) {
+        return None;
+    }
+    if value.get("type") == Some(&Value::String("object".into())) {
+        return Some(absorb(
+            components,
+            &command.return_type,
+            &command.return_schema,
+        ));
+    }
+    let mut inline = value.clone();
+    strip_root(&mut inline, components);
+    Some(inline)
+}
+
+/// Moves a root schema (and its `$defs`) into the components; answers a reference.
+fn absorb(components: &mut Map<String, Value>, name: &str, schema: &schemars::Schema) -> Value {
+    let mut value = schema.as_value().clone();
+    strip_root(&mut value, components);
+    components.insert(name.to_owned(), value);
+    reference(name)
+}
+
+/// Drops `$schema`, moves `$defs` into the components and points references there.
+fn strip_root(value: &mut Value, components: &mut Map<String, Value>) {
+    if let Some(object) = value.as_object_mut() {
+        object.remove("$schema");
+        if let Some(Value::Object(defs)) = object.remove("$defs") {
+            for (name, mut def) in defs {
+                rewrite_refs(&mut def);
+                components.insert(name, def);
+            }
+        }
+    }
+    rewrite_refs(value);
+}
+
+fn rewrite_refs(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            if let Some(Value::String(target)) = object.get_mut("$ref")
+                && let Some(name) = target.strip_prefix("#/$defs/")
+            {
+                *target = format!("#/components/schemas/{name}");
+            }
+            object.values_mut().for_each(rewrite_refs);
+        }
+        Value::Array(items) => items.iter_mut().for_each(rewrite_refs),
+        _ => {}
+    }
+}
+
+/// The entity as clients read it: secrets removed, framework fields read-only.
+fn entity_schema(service: &ServiceDoc<'_>) -> Value {
+    let mut value = service.schema.as_value().clone();
+    let mut ignored = Map::new();
+    strip_root(&mut value, &mut ignored);
+    if let Some(object) = value.as_object_mut() {
+        object.insert("title".into(), Value::String(service.type_name.to_owned()));
+        if let Some(Value::Object(properties)) = object.get_mut("properties") {
+            for secret in &service.secret_fields {
+                properties.remove(*secret);
+            }
+            for field in MANAGED.iter().chain([&service.id_field]) {
+                if let Some(Value::Object(property)) = properties.get_mut(*field) {
+                    property.insert("readOnly".into(), Value::Bool(true));
+                }
+            }
+        }
+        if let Some(Value::Array(required)) = object.get_mut("required") {
+            required.retain(|f| {
+                f.as_str()
+                    .is_some_and(|f| !service.secret_fields.contains(&f))
+            });
+        }
+    }
+    value
+}
+
+/// Any subset of the fields; the id may be a list (`many` and `in` routes).
+fn query_schema(entity: &Value, id_field: &str) -> Value {
+    let mut value = entity.clone();
+    if let Some(object) = value.as_object_mut() {
+        object.remove("required");
+        object.remove("title");
+        if let Some(Value::Object(properties)) = object.get_mut("properties") {
+            for property in properties.values_mut() {
+                if let Some(p) = property.as_object_mut() {
+                    p.remove("readOnly");
+                }
+            }
+            if let Some(id) = properties.get(id_field).cloned() {
+                properties.insert(
+                    id_field.to_owned(),
+                    json!({"oneOf": [id, {"type": "array", "items": id}]}),
+                );
+            }
+        }
+    }
+    value
+}
+
+/// What a client writes: no framework fields; on create the entity's required fields.
+fn data_schema(entity: &Value, id_field: &str, create: bool) -> Value {
+    let mut value = entity.clone();
+    if let Some(object) = value.as_object_mut() {
+        object.remove("title");
+        if let Some(Value::Object(properties)) = object.get_mut("properties") {
+            for field in MANAGED.iter().chain([&id_field]) {
+                properties.remove(*field);
+            }
+        }
+        if create {
+            if let Some(Value::Array(required)) = object.get_mut("required") {
+                required.retain(|f| {
+                    f.as_str()
+                        .is_some_and(|f| f != id_field && !MANAGED.contains(&f))
+                });
+            }
+        } else {
+            object.remove("required");
+        }
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_point_into_components() {
+        let mut components = Map::new();
+        let reference = absorb(
+            &mut components,
+            "CrudOptions",
+            &schemars::schema_for!(CrudOptions),
+        );
+        assert_eq!(
+            reference,
+            json!({"$ref": "#/components/schemas/CrudOptions"})
+        );
+        let text = Value::Object(components).to_string();
+        assert!(!text.contains("#/$defs/"), "{text}");
+        assert!(!text.contains("$schema"));
+    }
+}
