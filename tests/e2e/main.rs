@@ -1,10 +1,20 @@
-//! End-to-end tests over real HTTP against the blog example, on SQLite and,
-//! when `FERROCRUD_TEST_POSTGRES_URL` is set, on PostgreSQL.
+//! End-to-end tests over real HTTP against the blog example and the
+//! [`ferrocrud_tests::fixture`] (the blog with more rules and commands), on
+//! SQLite and, when `FERROCRUD_TEST_POSTGRES_URL` is set, on PostgreSQL.
 //!
 //! Expected answers are the ones an eicrud server gives
 //! (`shared/reference/eicrud-wire.md`).
 
 mod accounts;
+mod auth_tokens;
+mod client_typed;
+mod commands_limits;
+mod commands_modes;
+mod crud_batches;
+mod crud_in_ids;
+mod crud_options;
 mod posts;
 mod routes;
+mod security_roles;
 mod session_cookies;
+mod setup_errors;

@@ -1,6 +1,9 @@
-//! Support for ferrocrud's end-to-end tests: the blog server on a fresh
-//! database and a loopback port, and a small client speaking eicrud's wire
-//! protocol byte for byte (JSON texts in the query string, bearer tokens).
+//! Support for ferrocrud's end-to-end tests: the blog server, or the
+//! [`fixture`] (the blog with more rules and commands), on a fresh database
+//! and a loopback port, and a small client speaking eicrud's wire protocol
+//! byte for byte (JSON texts in the query string, bearer tokens).
+//! [`blog_test!`] and [`fixture_test!`] declare the tests; the server keeps
+//! a handle to its user service for direct application calls.
 //!
 //! Every test body runs on SQLite, and on PostgreSQL when
 //! `FERROCRUD_TEST_POSTGRES_URL` is set (see [`ferrocrud::storage::testing`]).
@@ -9,11 +12,14 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use ferrocrud::storage::Db;
+use ferrocrud::user::CrudUserService;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 pub use ferrocrud::storage::testing::run_db_test;
+
+pub mod fixture;
 
 /// Runs `body` against a blog server on every configured backend.
 ///
@@ -25,12 +31,34 @@ where
     F: Fn(TestServer) -> Fut + Send + Sync + Clone + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    run_server_test(test_name, ServerApp::Blog, body);
+}
+
+/// Which application a [`TestServer`] serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerApp {
+    /// The blog example as it ships.
+    Blog,
+    /// The blog with the [`fixture`] additions on service `post`.
+    Fixture,
+}
+
+/// Runs `body` against a server of `app` on every configured backend.
+///
+/// # Panics
+///
+/// When the body panics, or the server cannot start.
+pub fn run_server_test<F, Fut>(test_name: &str, app: ServerApp, body: F)
+where
+    F: Fn(TestServer) -> Fut + Send + Sync + Clone + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let name = test_name.to_owned();
     run_db_test(test_name, move |db| {
         let body = body.clone();
         let name = name.clone();
         async move {
-            let server = TestServer::start(db, &name).await;
+            let server = TestServer::start_app(db, &name, app).await;
             let stopper = server.clone_handle();
             body(server).await;
             stopper.stop();
@@ -45,11 +73,32 @@ where
 /// ```
 #[macro_export]
 macro_rules! blog_test {
-    ($(#[$meta:meta])* async fn $name:ident($server:ident : TestServer) $body:block) => {
+    ($(#[$meta:meta])* async fn $name:ident($server:ident : TestServer $(,)?) $body:block) => {
         $(#[$meta])*
         #[test]
         fn $name() {
             $crate::run_blog_test(stringify!($name), |$server: $crate::TestServer| async move $body);
+        }
+    };
+}
+
+/// Declares end-to-end tests that run on each backend against the
+/// [`fixture`] application (the blog with extra rules and commands).
+///
+/// ```ignore
+/// fixture_test!(async fn pings(server: TestServer) { ... });
+/// ```
+#[macro_export]
+macro_rules! fixture_test {
+    ($(#[$meta:meta])* async fn $name:ident($server:ident : TestServer $(,)?) $body:block) => {
+        $(#[$meta])*
+        #[test]
+        fn $name() {
+            $crate::run_server_test(
+                stringify!($name),
+                $crate::ServerApp::Fixture,
+                |$server: $crate::TestServer| async move $body,
+            );
         }
     };
 }
@@ -64,6 +113,9 @@ pub struct TestServer {
     pub url: String,
     /// The server's mailbox file.
     pub mail_log: PathBuf,
+    /// The server's user service, for direct application calls (its
+    /// `crud()`, its token `keys()`).
+    pub users: CrudUserService,
     http: reqwest::Client,
     shutdown: std::sync::Arc<tokio::sync::Notify>,
 }
@@ -86,6 +138,15 @@ impl TestServer {
     ///
     /// If the blog cannot be built or the port cannot be bound.
     pub async fn start(db: Db, test_name: &str) -> Self {
+        Self::start_app(db, test_name, ServerApp::Blog).await
+    }
+
+    /// Starts `app` on `db`, with the [`MODERATOR`] account seeded.
+    ///
+    /// # Panics
+    ///
+    /// If the application cannot be built or the port cannot be bound.
+    pub async fn start_app(db: Db, test_name: &str, app: ServerApp) -> Self {
         let dir = std::env::temp_dir().join(format!("ferrocrud-e2e-{test_name}-{}", rand_suffix()));
         std::fs::create_dir_all(&dir).expect("test directory");
         let mail_log = dir.join("mail.jsonl");
@@ -97,7 +158,11 @@ impl TestServer {
             mail_log: mail_log.clone(),
             seeds: vec![(MODERATOR.0.into(), MODERATOR.1.into(), "moderator".into())],
         };
-        let app = blog::build_on(db, &settings).await.expect("blog app");
+        let app = match app {
+            ServerApp::Blog => blog::build_on(db, &settings).await.expect("blog app"),
+            ServerApp::Fixture => fixture::build_on(db, &settings).await.expect("fixture app"),
+        };
+        let users = app.users().expect("a user service").clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("loopback port");
@@ -112,6 +177,7 @@ impl TestServer {
         Self {
             url,
             mail_log,
+            users,
             http: reqwest::Client::new(),
             shutdown,
         }
@@ -219,6 +285,38 @@ impl TestServer {
         (id, token)
     }
 
+    /// Sets fields of a user's row directly through the user service's
+    /// CRUD (no validation, no authorization), as application code may.
+    ///
+    /// # Panics
+    ///
+    /// If the user does not exist or the update fails.
+    pub async fn set_user_fields(&self, user_id: &str, data: Value) {
+        let query = serde_json::json!({ "id": user_id });
+        let ctx = ferrocrud::CrudContext::internal(ferrocrud::context::Verb::Patch, "user");
+        let answer = self
+            .users
+            .crud()
+            .patch_one(object(query), object(data), &ctx)
+            .await
+            .expect("user updated");
+        assert_eq!(answer.count, 1, "one user updated");
+    }
+
+    /// A token for `user_id` signed with the server's keys, valid for
+    /// `lifetime_secs` (negative: already expired).
+    ///
+    /// # Panics
+    ///
+    /// If signing fails.
+    pub fn token_for(&self, user_id: &str, rvkd: Option<i64>, lifetime_secs: i64) -> String {
+        self.users
+            .keys()
+            .issue(user_id, rvkd, lifetime_secs, None)
+            .expect("signed token")
+            .0
+    }
+
     /// The mailbox's lines.
     pub fn mails(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.mail_log)
@@ -226,6 +324,13 @@ impl TestServer {
             .lines()
             .filter_map(|line| serde_json::from_str(line).ok())
             .collect()
+    }
+}
+
+fn object(value: Value) -> serde_json::Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not a JSON object: {other}"),
     }
 }
 

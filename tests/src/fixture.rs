@@ -1,0 +1,220 @@
+//! The second fixture: the blog's roles, user service and post service, with
+//! the post service's abilities extended and commands added on service
+//! `post`, to reach the parts of the pipeline the blog leaves unused
+//! (command modes and limits, batches, option abilities).
+//!
+//! | command | settings | who may call it |
+//! |---|---|---|
+//! | [`PingDto`] `ping` | `allow_get` | guests, so everyone |
+//! | [`SecureEchoDto`] `secure_echo` | `secure_only` | users |
+//! | [`LimitedDto`] `limited` | `max_uses_per_user(2)`; `fail: true` makes it fail | guests, so everyone |
+//! | [`SlowDto`] `slow` | `min_time_between_calls(60 s)`; `fail: true` makes it fail | users |
+//! | [`EchoBatchDto`] `echo_batch` | `batch_field("items")`, users' batch size 3 | users |
+//!
+//! On the entity, users may also batch up to [`USER_MAX_BATCH_SIZE`] posts
+//! and ask for `returnUpdatedEntity`; moderators may set `allowIdOverride`.
+
+use std::time::Duration;
+
+use ferrocrud::app::App;
+use ferrocrud::command::{Cmd, CommandContext};
+use ferrocrud::email::MailboxFile;
+use ferrocrud::security::{ServiceSecurity, eq, user_id};
+use ferrocrud::service::CrudService;
+use ferrocrud::shared::Command;
+use ferrocrud::storage::Db;
+use ferrocrud::user::{CrudUserService, UserOptions};
+use ferrocrud::{Error, Result};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The largest CRUD batch of role `user` on posts.
+pub const USER_MAX_BATCH_SIZE: u64 = 5;
+
+/// The largest `items` batch of role `user` for `echo_batch`.
+pub const ECHO_BATCH_SIZE: u64 = 3;
+
+/// Uses of `limited` per user.
+pub const LIMITED_MAX_USES: u64 = 2;
+
+/// Least time between two calls of `slow` by one user.
+pub const SLOW_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The text `limited` fails with when asked to.
+pub const LIMITED_FAILURE: &str = "limited was asked to fail";
+
+/// The text `slow` fails with when asked to.
+pub const SLOW_FAILURE: &str = "slow was asked to fail";
+
+/// `ping`: answers its DTO back, with the caller's id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PingDto {
+    /// Echoed.
+    pub message: String,
+    /// Echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+}
+
+impl Command for PingDto {
+    const SERVICE: &'static str = "post";
+    const NAME: &'static str = "ping";
+    type Return = PingReturnDto;
+}
+
+/// The answer of `ping`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PingReturnDto {
+    /// The DTO's message.
+    pub message: String,
+    /// The DTO's count.
+    pub count: Option<i64>,
+    /// The caller, `null` for guests.
+    pub user_id: Option<String>,
+}
+
+/// `secure_echo`: only over POST; answers its DTO.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecureEchoDto {
+    /// Echoed.
+    pub text: String,
+}
+
+impl Command for SecureEchoDto {
+    const SERVICE: &'static str = "post";
+    const NAME: &'static str = "secure_echo";
+    type Return = SecureEchoDto;
+}
+
+/// `limited`: at most [`LIMITED_MAX_USES`] uses per user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LimitedDto {
+    /// Makes the handler fail with [`LIMITED_FAILURE`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail: Option<bool>,
+}
+
+impl Command for LimitedDto {
+    const SERVICE: &'static str = "post";
+    const NAME: &'static str = "limited";
+    type Return = bool;
+}
+
+/// `slow`: at most one call per user per [`SLOW_INTERVAL`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SlowDto {
+    /// Makes the handler fail with [`SLOW_FAILURE`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail: Option<bool>,
+}
+
+impl Command for SlowDto {
+    const SERVICE: &'static str = "post";
+    const NAME: &'static str = "slow";
+    type Return = bool;
+}
+
+/// `echo_batch`: answers its items, a batch field limited per role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EchoBatchDto {
+    /// The batch.
+    pub items: Vec<String>,
+}
+
+impl Command for EchoBatchDto {
+    const SERVICE: &'static str = "post";
+    const NAME: &'static str = "echo_batch";
+    type Return = Vec<String>;
+}
+
+/// The blog's post abilities, extended: users may batch, ask for
+/// `returnUpdatedEntity` and call the users' commands; moderators may choose
+/// the ids of their posts (`allowIdOverride`); guests may call `ping` and
+/// `limited`.
+pub fn post_security() -> ServiceSecurity {
+    blog::security::posts()
+        .role("user", |r| {
+            r.can_option("returnUpdatedEntity");
+            r.max_batch_size(USER_MAX_BATCH_SIZE);
+            r.can("secure_echo");
+            r.can("slow");
+            r.can("echo_batch");
+            r.command_max_batch_size("echo_batch", ECHO_BATCH_SIZE);
+        })
+        .role("moderator", |r| {
+            r.can("crud").when(eq("owner", user_id()));
+            r.can_option("allowIdOverride");
+        })
+        .role("guest", |r| {
+            r.can("ping");
+            r.can("limited");
+        })
+}
+
+/// The fixture's commands, to register on the application.
+pub fn commands(builder: ferrocrud::app::AppBuilder) -> ferrocrud::app::AppBuilder {
+    let ping = Cmd::new(|ctx: CommandContext, dto: PingDto| async move {
+        Ok(PingReturnDto {
+            message: dto.message,
+            count: dto.count,
+            user_id: ctx.user_id().map(str::to_owned),
+        })
+    })
+    .allow_get();
+    let secure_echo =
+        Cmd::new(|_ctx: CommandContext, dto: SecureEchoDto| async move { Ok(dto) }).secure_only();
+    let limited = Cmd::new(|_ctx: CommandContext, dto: LimitedDto| async move {
+        if dto.fail == Some(true) {
+            return Err(Error::BadRequest(LIMITED_FAILURE));
+        }
+        Ok(true)
+    })
+    .max_uses_per_user(LIMITED_MAX_USES);
+    let slow = Cmd::new(|_ctx: CommandContext, dto: SlowDto| async move {
+        if dto.fail == Some(true) {
+            return Err(Error::BadRequest(SLOW_FAILURE));
+        }
+        Ok(true)
+    })
+    .min_time_between_calls(SLOW_INTERVAL);
+    let echo_batch =
+        Cmd::new(|_ctx: CommandContext, dto: EchoBatchDto| async move { Ok(dto.items) })
+            .batch_field("items");
+    builder
+        .command(ping)
+        .command(secure_echo)
+        .command(limited)
+        .command(slow)
+        .command(echo_batch)
+}
+
+/// Builds the fixture on `db` as [`blog::build_on`] builds the blog: the
+/// blog's roles and user service, [`post_security`], the [`commands`], and
+/// the seeded accounts.
+///
+/// # Errors
+///
+/// Any setup or database error.
+pub async fn build_on(db: Db, settings: &blog::settings::Settings) -> Result<App> {
+    let users = CrudUserService::with_email(
+        db.clone(),
+        UserOptions::new(settings.jwt_secret.clone()),
+        MailboxFile::new(&settings.mail_log),
+    )?;
+    let posts = CrudService::<blog::post::Entity>::new("post", db.clone())?;
+    let builder = App::builder(db)
+        .roles(blog::security::roles())
+        .user_service(users.clone(), blog::security::users())
+        .service(posts, post_security());
+    let app = commands(builder).build().await?;
+    for (email, password, role) in &settings.seeds {
+        users.ensure_account(email, password, role).await?;
+    }
+    Ok(app)
+}
