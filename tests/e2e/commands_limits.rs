@@ -103,7 +103,6 @@ fixture_test!(
 );
 
 fixture_test!(
-    #[ignore = "bug: a failed call starts the min_time_between_calls interval (claimed before the handler, never given back)"]
     async fn a_failed_call_does_not_start_the_interval(server: TestServer) {
         let (_, token) = server.user("a@blog.test").await;
         let failed = server

@@ -407,7 +407,6 @@ fixture_test!(
 );
 
 fixture_test!(
-    #[ignore = "bug: an id in a create body reorders the other fields (swap_remove in http/crud.rs checked_create_data)"]
     async fn allow_id_override_keeps_the_fields_in_their_order(server: TestServer) {
         let (owner, token) = moderator(&server).await;
         let answer = server

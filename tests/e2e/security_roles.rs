@@ -56,7 +56,6 @@ fixture_test!(
 );
 
 fixture_test!(
-    #[ignore = "bug: appending command rights to a role declared with an empty CRUD entry drops that entry (RoleRights::has_crud_entry)"]
     async fn command_rights_appended_to_a_role_keep_its_empty_crud_entry(server: TestServer) {
         // The blog declares `.role("guest", |_| {})`: guests have a CRUD
         // entry without rules, so in eicrud they fail on the first field

@@ -330,7 +330,7 @@ fn entity_schema(service: &ServiceDoc<'_>) -> Value {
         object.insert("title".into(), Value::String(service.type_name.to_owned()));
         if let Some(Value::Object(properties)) = object.get_mut("properties") {
             for secret in &service.secret_fields {
-                properties.remove(*secret);
+                properties.shift_remove(*secret);
             }
             for field in MANAGED.iter().chain([&service.id_field]) {
                 if let Some(Value::Object(property)) = properties.get_mut(*field) {
@@ -378,7 +378,7 @@ fn data_schema(entity: &Value, id_field: &str, create: bool) -> Value {
         object.remove("title");
         if let Some(Value::Object(properties)) = object.get_mut("properties") {
             for field in MANAGED.iter().chain([&id_field]) {
-                properties.remove(*field);
+                properties.shift_remove(*field);
             }
         }
         if create {

@@ -85,6 +85,26 @@ pub(crate) async fn release_use(
     Ok(())
 }
 
+/// Gives back a call claimed by [`claim_call`] at `claimed_ms` for a call that
+/// failed: the previous call was at least an interval ago, so the subject
+/// may call again at once. A later claim is left alone.
+pub(crate) async fn release_call(
+    db: &DatabaseConnection,
+    subject: &str,
+    command: &str,
+    claimed_ms: i64,
+) -> Result<()> {
+    let stmt = Query::update()
+        .table(Entity)
+        .value(Column::LastCallMs, 0i64)
+        .and_where(Expr::col(Column::Subject).eq(subject))
+        .and_where(Expr::col(Column::Command).eq(command))
+        .and_where(Expr::col(Column::LastCallMs).eq(claimed_ms))
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(())
+}
+
 /// Lets a call through if the last one was at least `interval_ms` ago, or
 /// fails with [`Error::WaitUntil`] naming when the next call is allowed.
 pub(crate) async fn claim_call(

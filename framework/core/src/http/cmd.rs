@@ -106,6 +106,7 @@ async fn run_counted(
         }
         _ => false,
     };
+    let mut claimed = None;
     if let (Some(user_id), Some(interval)) = (&user_id, settings.min_time_between_calls) {
         let now = chrono::Utc::now().timestamp_millis();
         let interval = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
@@ -115,14 +116,20 @@ async fn run_counted(
             }
             return Err(err);
         }
+        claimed = Some(now);
     }
     let cmd_ctx = CommandContext::new(ctx);
     let result = command.spec.run(cmd_ctx.clone(), dto).await;
     if result.is_err()
-        && reserved
         && let Some(user_id) = &user_id
     {
-        usage::release_use(db, user_id, &key).await?;
+        // A failed call counts neither as a use nor as the last call.
+        if reserved {
+            usage::release_use(db, user_id, &key).await?;
+        }
+        if let Some(claimed_ms) = claimed {
+            usage::release_call(db, user_id, &key, claimed_ms).await?;
+        }
     }
     Ok(Output {
         output: result?,

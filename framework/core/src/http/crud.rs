@@ -126,18 +126,21 @@ fn checked_create_data(
     ctx: &CrudContext,
     mut data: Map<String, Value>,
 ) -> Result<Map<String, Value>> {
-    let id = data.remove(&entry.id_field);
+    // `shift_remove`/`shift_insert`: the body's key order is kept, since it
+    // decides the answer's order and which field a refusal names.
+    let id_position = data.keys().position(|key| *key == entry.id_field);
+    let id = data.shift_remove(&entry.id_field);
     if id.is_some() && ctx.options.allow_id_override != Some(true) {
         return Err(Error::IdOverrideNotSet);
     }
     entry
         .data_validator
         .validate(&mut data, Mode::Full, Target::Data)?;
-    if let Some(id) = id {
+    if let (Some(id), Some(position)) = (id, id_position) {
         if !id.is_string() {
             return Err(Error::BadRequest("the id must be a string"));
         }
-        data.insert(entry.id_field.clone(), id);
+        data.shift_insert(position.min(data.len()), entry.id_field.clone(), id);
     }
     let fields: Vec<&str> = data.keys().map(String::as_str).collect();
     authorize(state, ctx, &[&data], &fields)?;
@@ -443,7 +446,7 @@ fn take_ids(
     query: &mut Map<String, Value>,
 ) -> Result<Vec<Value>> {
     let max = state.limits.max_find_in_ids_length;
-    match query.remove(&entry.id_field) {
+    match query.shift_remove(&entry.id_field) {
         Some(Value::Array(ids)) => {
             if ids.is_empty() || ids.len() as u64 > max {
                 return Err(Error::InRequiredLength {

@@ -122,6 +122,8 @@ pub struct RoleRights {
     pub(crate) max_batch_size: Option<u64>,
     pub(crate) command_max_batch_size: Vec<(String, u64)>,
     pub(crate) read_fields: Option<Vec<String>>,
+    /// Declared once with an empty closure: a CRUD entry with no rule.
+    pub(crate) declared_empty: bool,
 }
 
 impl RoleRights {
@@ -210,7 +212,28 @@ impl RoleRights {
             || !self.option_rules.is_empty()
             || self.max_batch_size.is_some()
             || self.read_fields.is_some();
-        crud_scoped || !command_scoped
+        crud_scoped || self.declared_empty || !command_scoped
+    }
+
+    fn append(&mut self, other: RoleRights) {
+        self.rules.extend(other.rules);
+        self.option_rules.extend(other.option_rules);
+        if other.max_batch_size.is_some() {
+            self.max_batch_size = other.max_batch_size;
+        }
+        self.command_max_batch_size
+            .extend(other.command_max_batch_size);
+        if other.read_fields.is_some() {
+            self.read_fields = other.read_fields;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+            && self.option_rules.is_empty()
+            && self.max_batch_size.is_none()
+            && self.command_max_batch_size.is_empty()
+            && self.read_fields.is_none()
     }
 }
 
@@ -260,7 +283,13 @@ impl ServiceSecurity {
                 self.roles.len() - 1
             }
         };
-        declare(&mut self.roles[index].1);
+        let rights = &mut self.roles[index].1;
+        let mut declared = RoleRights::default();
+        declare(&mut declared);
+        if declared.is_empty() {
+            rights.declared_empty = true;
+        }
+        rights.append(declared);
         self
     }
 

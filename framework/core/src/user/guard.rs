@@ -81,7 +81,7 @@ fn current_user(user: entity::Model, claims: Claims) -> CurrentUser {
         _ => serde_json::Map::new(),
     };
     for field in SECRET_FIELDS {
-        row.remove(*field);
+        row.shift_remove(*field);
     }
     CurrentUser {
         no_token_refresh: user.no_token_refresh == Some(true),
