@@ -182,11 +182,6 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
         Error::CsrfMismatch => {
             WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, "CSRF token mismatch.")
         }
-        Error::MailTransport { .. } => WireParts::plain(
-            S::SERVICE_UNAVAILABLE,
-            C::MailNotSent,
-            C::MailNotSent.text(),
-        ),
         Error::Setup(_) | Error::Database(_) | Error::ModelMismatch { .. } | Error::Internal(_) => {
             WireParts::plain(
                 S::INTERNAL_SERVER_ERROR,
@@ -194,6 +189,11 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
                 "Internal server error",
             )
         }
+        Error::MailTransport { .. } => WireParts::plain(
+            S::SERVICE_UNAVAILABLE,
+            C::MailNotSent,
+            C::MailNotSent.text(),
+        ),
     }
 }
 
