@@ -211,6 +211,20 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+
+    // ----- email -----------------------------------------------------------
+    /// A mail transport (such as `email::SmtpMailer`) could not send a
+    /// message: the address or message was unusable, the server could not be
+    /// reached, refused it, or did not answer in time. The source says why;
+    /// clients only learn that the email was not sent (503).
+    #[error("mail transport failed for {kind} email")]
+    MailTransport {
+        /// The message.
+        kind: crate::email::MessageKind,
+        /// The transport's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl From<sea_orm::DbErr> for Error {

@@ -1,13 +1,34 @@
 //! Outgoing email: one method per message the user service sends.
 //!
-//! Implementations: [`ConsoleMailer`] (logs each message), [`MailboxFile`]
-//! (appends one JSON object a line to a file, for development and tests).
+//! [`EmailService`] has one method per message; pick the implementation by
+//! where the messages must go:
+//!
+//! | implementation   | sends to                          | use it for                                    |
+//! |------------------|-----------------------------------|-----------------------------------------------|
+//! | [`ConsoleMailer`]  | the log (`tracing`, INFO), secrets included | a first run on a developer's machine |
+//! | [`MailboxFile`]    | a JSON-lines file, one message a line | tests and local development that read tokens back |
+//! | `SmtpMailer` (feature `smtp`) | an SMTP server, as plain-text email | production, or a local catcher such as Mailpit |
+//! | your own type    | an email provider's HTTP API, a queue, ... | whatever the above do not cover |
+//!
+//! `SmtpMailer` renders each message through [`MessageTemplates`]
+//! ([`PlainTemplates`] by default); its failures are
+//! [`Error::MailTransport`](crate::Error::MailTransport). Towards any server not
+//! on the same host, encrypt: `Tls::Implicit` (`smtps://`, port 465) or
+//! `Tls::StartTls` (`smtp+starttls://`, port 587); plain `smtp://` is for a
+//! local relay or catcher.
 
 mod mailbox;
+#[cfg(feature = "smtp")]
+mod smtp;
+mod template;
 
 use futures_util::future::BoxFuture;
 
 pub use self::mailbox::MailboxFile;
+#[cfg(feature = "smtp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smtp")))]
+pub use self::smtp::{SmtpCredentials, SmtpMailer, SmtpSettings, Tls};
+pub use self::template::{EmailText, MessageKind, MessageTemplates, PlainTemplates};
 
 use crate::error::Result;
 

@@ -192,6 +192,11 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
                 "Internal server error",
             )
         }
+        Error::MailTransport { .. } => WireParts::plain(
+            S::SERVICE_UNAVAILABLE,
+            C::MailNotSent,
+            C::MailNotSent.text(),
+        ),
     }
 }
 
@@ -206,6 +211,7 @@ fn reason(status: StatusCode) -> &'static str {
         413 => "Payload Too Large",
         425 => "Too early",
         429 => "Too Many Requests",
+        503 => "Service Unavailable",
         507 => "Insufficient Storage",
         _ => "Internal Server Error",
     }
@@ -342,6 +348,21 @@ mod tests {
         let parts = wire_parts(&Error::Internal("thread died"));
         assert_eq!(parts.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(parts.text, "Internal server error");
+    }
+
+    #[test]
+    fn mail_transport_errors_are_503_and_hide_the_detail() {
+        let err = Error::MailTransport {
+            kind: crate::email::MessageKind::PasswordReset,
+            source: "550 5.1.1 relay secret-host.internal refused".into(),
+        };
+        let parts = wire_parts(&err);
+        assert_eq!(parts.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(parts.code as u16, 112);
+        assert_eq!(
+            body(&parts),
+            r#"{"message":"The email could not be sent. Please try again later.","error":"Service Unavailable","statusCode":503,"code":112}"#
+        );
     }
 
     #[test]
