@@ -13,6 +13,7 @@ pub mod entity;
 mod guard;
 mod login;
 mod options;
+mod two_factor;
 
 use std::sync::Arc;
 
