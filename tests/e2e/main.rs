@@ -5,5 +5,7 @@
 //! (`shared/reference/eicrud-wire.md`).
 
 mod accounts;
+mod login_lockout;
+mod login_support;
 mod posts;
 mod routes;
