@@ -7,5 +7,6 @@
 mod accounts;
 mod login_lockout;
 mod login_support;
+mod login_two_factor;
 mod posts;
 mod routes;
