@@ -6,6 +6,7 @@
 
 mod accounts;
 mod login_lockout;
+mod login_passwords;
 mod login_support;
 mod login_two_factor;
 mod posts;
