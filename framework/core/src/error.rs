@@ -225,6 +225,14 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    // ----- two-factor login --------------------------------------------------
+    /// The account logs in with an emailed code and none was given; one is
+    /// on its way (or a still valid one was sent earlier).
+    #[error("two-factor code required")]
+    TwoFaRequired,
+    /// The two-factor code is right but older than its lifetime.
+    #[error("two-factor code expired")]
+    TwoFaCodeExpired,
 }
 
 impl From<sea_orm::DbErr> for Error {

@@ -1,4 +1,5 @@
-//! Password hashing with argon2id.
+//! Password hashing with argon2id; bcrypt hashes imported from eicrud are
+//! verified too, and replaced by argon2id at the next successful login.
 
 use std::sync::Arc;
 
@@ -36,8 +37,13 @@ impl Default for PasswordParams {
 /// Every hash and verification runs on tokio's blocking pool, at most as many
 /// at once as there are cores, so a burst of logins cannot starve the
 /// request workers nor exhaust memory. Verifying against no hash (unknown
-/// user) does the same work against a dummy hash, so timing does not reveal
-/// whether an account exists.
+/// user) or a malformed one does the same work against a dummy argon2id hash
+/// made with the current parameters, so timing does not reveal whether an
+/// account exists.
+///
+/// bcrypt hashes (`$2a$`, `$2b$`, `$2y$`, as eicrud stores them) verify as
+/// well, with bcrypt's own 72-byte truncation so that imported passwords keep
+/// working; [`needs_rehash`](Self::needs_rehash) is true for them.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -128,39 +134,51 @@ impl PasswordHasher {
         .await
     }
 
-    /// Checks a password against a stored hash; `None` (no such user) does
-    /// the same work and answers `false`.
+    /// Checks a password against a stored hash (argon2id, or bcrypt imported
+    /// from eicrud); `None` (no such user) does the same work as a real
+    /// argon2id verification and answers `false`.
     ///
     /// # Errors
     ///
     /// [`Error::Internal`] if the hashing thread fails. A malformed stored
-    /// hash verifies as `false`.
+    /// hash verifies as `false`, after the dummy work.
     pub async fn verify(&self, password: &str, hash: Option<String>) -> Result<bool> {
         let password = password.to_owned();
         self.blocking(move |inner| {
-            let (hash, real) = match hash {
-                Some(hash) => (hash, true),
-                None => (inner.dummy_hash.clone(), false),
+            let Some(hash) = hash else {
+                inner.dummy_verify(&password);
+                return Ok(false);
             };
-            let ok = match PasswordHash::new(&hash) {
+            if is_bcrypt(&hash) {
+                return Ok(match bcrypt::verify(password.as_bytes(), &hash) {
+                    Ok(ok) => ok,
+                    Err(_) => {
+                        inner.dummy_verify(&password);
+                        false
+                    }
+                });
+            }
+            Ok(match PasswordHash::new(&hash) {
                 Ok(parsed) => inner
                     .argon2
                     .verify_password(password.as_bytes(), &parsed)
                     .is_ok(),
                 Err(_) => {
-                    // Same work as a real verification, then refuse.
-                    let _ = PasswordHash::new(&inner.dummy_hash)
-                        .map(|dummy| inner.argon2.verify_password(password.as_bytes(), &dummy));
+                    inner.dummy_verify(&password);
                     false
                 }
-            };
-            Ok(ok && real)
+            })
         })
         .await
     }
 
-    /// Whether a stored hash was made with other parameters than the current ones.
+    /// Whether a stored hash should be replaced by a new one: it is not
+    /// argon2id (a bcrypt hash imported from eicrud, say) or was made with
+    /// other parameters than the current ones.
     pub fn needs_rehash(&self, hash: &str) -> bool {
+        if is_bcrypt(hash) {
+            return true;
+        }
         let Ok(parsed) = PasswordHash::new(hash) else {
             return true;
         };
@@ -189,6 +207,24 @@ impl PasswordHasher {
             .await
             .map_err(|_| Error::Internal("password hashing thread failed"))?
     }
+}
+
+impl Inner {
+    /// The work of a real verification, for a hash that is missing or malformed.
+    fn dummy_verify(&self, password: &str) {
+        if let Ok(dummy) = PasswordHash::new(&self.dummy_hash) {
+            // The outcome is meaningless: only the work counts.
+            let _ = self.argon2.verify_password(password.as_bytes(), &dummy);
+        }
+    }
+}
+
+/// Whether a stored hash is a bcrypt hash, as eicrud writes them
+/// (`$2b$11$…` from bcrypt; `$2a$` and `$2y$` from other implementations).
+fn is_bcrypt(hash: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$"]
+        .iter()
+        .any(|prefix| hash.starts_with(prefix))
 }
 
 fn hash_with(
@@ -246,5 +282,91 @@ mod tests {
         })
         .unwrap();
         assert!(new.needs_rehash(&hash));
+    }
+
+    #[tokio::test]
+    async fn verifies_bcrypt_hashes_as_eicrud_writes_them() {
+        // eicrud hashes with bcrypt at saltRounds 11 (`$2b$11$...`).
+        let hash = bcrypt::hash("pass-A-123456", 11).unwrap();
+        assert!(hash.starts_with("$2b$11$"), "{hash}");
+        let hasher = cheap();
+        assert!(
+            hasher
+                .verify("pass-A-123456", Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("pass-A-1234567", Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(hasher.needs_rehash(&hash));
+    }
+
+    #[tokio::test]
+    async fn verifies_a_hash_made_by_eicrud_s_bcrypt_library() {
+        // Made by node's `bcrypt` (the library eicrud uses): hashSync("eicrud-pass-1", 11).
+        let hash = "$2b$11$caNL1dIP/1BQ4IjUo.cVA.C83v4mi5xWp5knXQldD1kqZomij7U9S";
+        let hasher = cheap();
+        assert!(
+            hasher
+                .verify("eicrud-pass-1", Some(hash.into()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("eicrud-pass-2", Some(hash.into()))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn verifies_fixed_bcrypt_vectors_in_every_prefix() {
+        // OpenBSD's test vector for "U*U" at cost 5; `$2a$`, `$2b$` and `$2y$`
+        // differ only in historical bugs that ASCII passwords do not reach.
+        let hasher = cheap();
+        for prefix in ["$2a$", "$2b$", "$2y$"] {
+            let hash = format!("{prefix}05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW");
+            assert!(
+                hasher.verify("U*U", Some(hash.clone())).await.unwrap(),
+                "{hash}"
+            );
+            assert!(!hasher.verify("U*V", Some(hash)).await.unwrap());
+        }
+    }
+
+    #[tokio::test]
+    async fn malformed_bcrypt_hash_is_refused() {
+        let hasher = cheap();
+        assert!(
+            !hasher
+                .verify("x", Some("$2b$11$short".into()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(
+                    "x",
+                    Some("$2x$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW".into())
+                )
+                .await
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn only_old_or_foreign_hashes_need_a_rehash() {
+        let hasher = cheap();
+        assert!(
+            hasher.needs_rehash("$2y$11$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW")
+        );
+        assert!(hasher.needs_rehash("not a hash"));
+        assert!(hasher.needs_rehash(&hasher.inner.dummy_hash.replace("argon2id", "argon2i")));
+        assert!(!hasher.needs_rehash(&hasher.inner.dummy_hash));
     }
 }

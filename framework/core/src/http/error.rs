@@ -197,6 +197,8 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
             C::MailNotSent,
             C::MailNotSent.text(),
         ),
+        Error::TwoFaRequired => WireParts::coded(S::UNAUTHORIZED, C::TwoFaRequired, None),
+        Error::TwoFaCodeExpired => WireParts::coded(S::UNAUTHORIZED, C::TokenExpired, None),
     }
 }
 
@@ -369,5 +371,25 @@ mod tests {
     fn guard_401s_clear_the_cookie() {
         assert!(ApiError::from_guard(Error::TokenMismatch).clear_cookie);
         assert!(!ApiError::from_guard(Error::ServiceNotFound("x".into())).clear_cookie);
+    }
+
+    #[test]
+    fn two_factor_errors_are_eicrud_s_401_codes_8_and_7() {
+        assert_eq!(
+            body(&wire_parts(&Error::TwoFaRequired)),
+            r#"{"message":"{\"message\":\"2FA required\",\"code\":8}","error":"Unauthorized","statusCode":401,"code":8}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::TwoFaCodeExpired)),
+            r#"{"message":"{\"message\":\"Token expired\",\"code\":7}","error":"Unauthorized","statusCode":401,"code":7}"#
+        );
+    }
+
+    #[test]
+    fn lockout_is_429_with_the_wait_in_seconds() {
+        assert_eq!(
+            body(&wire_parts(&Error::LockedOut { wait_seconds: 36 })),
+            r#"{"statusCode":429,"error":"Too Many Requests","message":"{\"message\":\"Too many login attempts. Please wait\",\"code\":3,\"data\":\"36 seconds\"}","code":3,"data":"36 seconds"}"#
+        );
     }
 }

@@ -1,38 +1,151 @@
-//! `login`: credentials for an access token, with its throttle.
+//! `login`: credentials for an access token, with throttle, lockout,
+//! timeouts, two-factor codes and transparent password rehash.
+//!
+//! # Order of the checks
+//!
+//! 1. **Throttle**: one attempt per identifier per 600 ms, known or not,
+//!    claimed atomically in the database → 425 code 3.
+//! 2. `expiresInSec` out of range → 400; password longer than
+//!    `password_max_length` → 400 code 11. Neither looks at any account.
+//! 3. **Lockout**: after `max_failed_logins` (6) consecutive failures, every
+//!    attempt within `min(failures², 300)` seconds of the last failure →
+//!    429 code 3 with `"<n> seconds"`, even with the right password.
+//!    Identifiers that match no account are counted and locked out exactly
+//!    like accounts (in the call-counter table, since they have no row), so
+//!    the 429 does not tell an attacker that an account exists. Checked
+//!    before any hashing, for known and unknown identifiers alike.
+//! 4. **Password**, verified with the same work whether the account exists
+//!    or not (a dummy argon2id verification). Wrong password or unknown
+//!    identifier → 401 code 5, one failure counted.
+//! 5. **Timeout** (`timeout` in the future) → 401 code 2 with its ISO end.
+//!    Checked after the password, unlike eicrud, so only someone holding the
+//!    password learns that the account exists and is timed out.
+//! 6. **Two-factor code** for accounts with `twoFA` (see
+//!    [`two_factor`](super::two_factor)): only now is a code mailed → 401
+//!    code 8; wrong code → 401 code 5 and a failure counted; expired → 401
+//!    code 7.
+//! 7. **Success**: counters reset and the code consumed in one conditional
+//!    `UPDATE`; a hash made with old argon2 parameters or imported from
+//!    eicrud (bcrypt) is replaced by a new argon2id hash without touching
+//!    `rvkd`, so the token issued is valid.
+//!
+//! Counters live in the database and change by single statements
+//! (`failedLoginCount = failedLoginCount + 1`), so every server instance on
+//! one database shares them. The lockout is read before the password is
+//! verified and counted after; attempts on one identifier are already
+//! serialised by the throttle, so at most the attempts overlapping one
+//! verification can slip past the threshold, and each of them is counted.
 
-use super::{CrudUserService, guard};
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::two_factor::TwoFactor;
+use super::{CrudUserService, entity, guard};
 use crate::command::usage;
 use crate::error::{Error, Result};
 use crate::shared::user::{LoginDto, LoginResponseDto};
+use crate::storage::{DateTimeUtc, truncate_to_millis};
 
 /// The key of the login throttle in the call counters.
 const LOGIN_KEY: &str = "login";
 
+/// The key, in the call counters, of the failed logins on an identifier
+/// that matches no account.
+const UNKNOWN_FAILURES_KEY: &str = "login_failures";
+
+/// Consecutive failed logins and when the last one was.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Failures {
+    count: i64,
+    last_ms: Option<i64>,
+}
+
 impl CrudUserService {
     /// Checks credentials and issues an access token (`login`).
     ///
-    /// An unknown login and a wrong password give the same error after the
-    /// same work.
+    /// The module documentation of `user::login` gives the order of the
+    /// checks. An identifier that matches no account gets the same answers
+    /// as a wrong password, after the same work, lockout included.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidExpiresIn`], [`Error::PasswordTooLong`],
-    /// [`Error::InvalidCredentials`], [`Error::TimedOut`], or a database error.
+    /// [`Error::TooEarly`], [`Error::InvalidExpiresIn`],
+    /// [`Error::PasswordTooLong`], [`Error::LockedOut`],
+    /// [`Error::InvalidCredentials`], [`Error::TimedOut`],
+    /// [`Error::TwoFaRequired`], [`Error::TwoFaCodeExpired`], the email
+    /// service's error when a two-factor code cannot be sent, or a database
+    /// error.
+    ///
+    /// # Cancel safety
+    ///
+    /// The attempt runs to its end on a task of its own: dropping the future
+    /// (a client that hangs up once the password is checked) cannot skip
+    /// counting a failure.
     pub async fn login(&self, dto: LoginDto) -> Result<LoginResponseDto> {
+        let users = self.clone();
+        tokio::spawn(async move { users.attempt_login(dto).await })
+            .await
+            .map_err(|_| Error::Internal("login task failed"))?
+    }
+
+    async fn attempt_login(&self, dto: LoginDto) -> Result<LoginResponseDto> {
         let options = &self.inner.options;
         self.throttle_login(&dto.email).await?;
         let lifetime = self.token_lifetime(dto.expires_in_sec)?;
         if dto.password.chars().count() > options.password_max_length {
             return Err(Error::PasswordTooLong);
         }
+        let now = truncate_to_millis(Utc::now());
         let user = self.find_by_login(&dto.email).await?;
+        // Read for every identifier, known or not: same queries, same time.
+        let by_identifier = self.identifier_failures(&dto.email).await?;
+        let by_account = user.as_ref().map(account_failures).unwrap_or_default();
+        let left = [by_account, by_identifier]
+            .into_iter()
+            .filter_map(|failures| {
+                lockout_left_ms(
+                    failures,
+                    now.timestamp_millis(),
+                    options.max_failed_logins,
+                    options.max_lockout,
+                )
+            })
+            .max();
+        if let Some(left) = left {
+            return Err(Error::LockedOut {
+                wait_seconds: round_seconds(left),
+            });
+        }
+
         let hash = user.as_ref().map(|u| u.password.clone());
-        let ok = self.inner.hasher.verify(&dto.password, hash).await?;
-        let user = match (ok, user) {
+        let verified = self.inner.hasher.verify(&dto.password, hash).await?;
+        let user = match (verified, user) {
             (true, Some(user)) => user,
-            _ => return Err(Error::InvalidCredentials),
+            (_, Some(user)) => return self.fail(&user.id, now).await,
+            (_, None) => {
+                self.count_identifier_failure(&dto.email, now).await?;
+                return Err(Error::InvalidCredentials);
+            }
         };
         guard::check_timeout(&user)?;
+        let code = match self
+            .two_factor_step(&user, dto.two_fa_code.as_deref(), now)
+            .await?
+        {
+            TwoFactor::NotRequired => None,
+            TwoFactor::Verified(hash) => Some(hash),
+            TwoFactor::Required => return Err(Error::TwoFaRequired),
+            TwoFactor::Expired => return Err(Error::TwoFaCodeExpired),
+            TwoFactor::Wrong => return self.fail(&user.id, now).await,
+        };
+        if !self.count_success(&user.id, code.as_deref(), now).await? {
+            // The code was consumed by another login meanwhile.
+            return self.fail(&user.id, now).await;
+        }
+        self.upgrade_hash(&user, &dto.password).await;
         let (access_token, _) = self.inner.keys.issue(&user.id, user.rvkd, lifetime, None)?;
         Ok(LoginResponseDto {
             access_token,
@@ -63,5 +176,605 @@ impl CrudUserService {
             Some(value) if value <= 0 || value > max => Err(Error::InvalidExpiresIn { value, max }),
             Some(value) => Ok(value),
         }
+    }
+
+    /// Counts a failed login on an account, atomically, and answers 401 code 5.
+    async fn fail<T>(&self, user_id: &str, now: DateTimeUtc) -> Result<T> {
+        use entity::Column;
+        entity::Entity::update_many()
+            .col_expr(
+                Column::FailedLoginCount,
+                Expr::col(Column::FailedLoginCount).if_null(0).add(1),
+            )
+            .col_expr(Column::LastLoginAttempt, Expr::value(now))
+            .filter(Column::Id.eq(user_id.to_owned()))
+            .exec(self.inner.db.connection())
+            .await?;
+        Err(Error::InvalidCredentials)
+    }
+
+    /// Resets an account's failure counter and, with two-factor login,
+    /// consumes the code, on condition that it is still the stored one.
+    /// `false` when it no longer is (or the account is gone).
+    async fn count_success(
+        &self,
+        user_id: &str,
+        code_hash: Option<&str>,
+        now: DateTimeUtc,
+    ) -> Result<bool> {
+        use entity::Column;
+        let mut update = entity::Entity::update_many()
+            .col_expr(Column::FailedLoginCount, Expr::value(0i64))
+            .col_expr(Column::LastLoginAttempt, Expr::value(now))
+            .filter(Column::Id.eq(user_id.to_owned()));
+        if let Some(code_hash) = code_hash {
+            update = update
+                .col_expr(Column::LastTwoFACode, Expr::value(None::<String>))
+                .filter(Column::LastTwoFACode.eq(code_hash.to_owned()));
+        }
+        let result = update.exec(self.inner.db.connection()).await?;
+        Ok(result.rows_affected > 0)
+    }
+
+    /// Failed logins on an identifier that matched no account when tried.
+    async fn identifier_failures(&self, login: &str) -> Result<Failures> {
+        let row = usage::Entity::find_by_id((login.to_owned(), UNKNOWN_FAILURES_KEY.to_owned()))
+            .one(self.inner.db.connection())
+            .await?;
+        Ok(row
+            .map(|row| Failures {
+                count: row.uses,
+                last_ms: Some(row.last_call_ms),
+            })
+            .unwrap_or_default())
+    }
+
+    /// Counts a failed login on an identifier that matches no account, in
+    /// one upsert.
+    async fn count_identifier_failure(&self, login: &str, now: DateTimeUtc) -> Result<()> {
+        use usage::Column;
+        let now_ms = now.timestamp_millis();
+        let stmt = Query::insert()
+            .into_table(usage::Entity)
+            .columns([
+                Column::Subject,
+                Column::Command,
+                Column::Uses,
+                Column::LastCallMs,
+            ])
+            .values_panic([
+                login.into(),
+                UNKNOWN_FAILURES_KEY.into(),
+                1i64.into(),
+                now_ms.into(),
+            ])
+            .on_conflict(
+                OnConflict::columns([Column::Subject, Column::Command])
+                    .value(
+                        Column::Uses,
+                        Expr::col((usage::Entity, Column::Uses)).add(1),
+                    )
+                    .value(Column::LastCallMs, now_ms)
+                    .to_owned(),
+            )
+            .to_owned();
+        self.inner.db.connection().execute(&stmt).await?;
+        Ok(())
+    }
+
+    /// Replaces a hash made with other parameters, or imported from eicrud,
+    /// by an argon2id hash with the current ones. `rvkd` is left alone: the
+    /// password did not change, and the token being issued must stay valid.
+    /// A failure here is logged and does not fail the login.
+    async fn upgrade_hash(&self, user: &entity::Model, password: &str) {
+        use entity::Column;
+        if !self.inner.hasher.needs_rehash(&user.password) {
+            return;
+        }
+        let upgrade = async {
+            let hash = self.inner.hasher.hash(password).await?;
+            // Only if the password was not changed meanwhile.
+            entity::Entity::update_many()
+                .col_expr(Column::Password, Expr::value(hash))
+                .filter(Column::Id.eq(user.id.clone()))
+                .filter(Column::Password.eq(user.password.clone()))
+                .exec(self.inner.db.connection())
+                .await?;
+            Ok::<_, Error>(())
+        };
+        if let Err(err) = upgrade.await {
+            tracing::warn!(error = %err, user = %user.id, "password hash not upgraded");
+        }
+    }
+}
+
+fn account_failures(user: &entity::Model) -> Failures {
+    Failures {
+        count: user.failed_login_count.unwrap_or(0),
+        last_ms: user.last_login_attempt.map(|t| t.timestamp_millis()),
+    }
+}
+
+/// Milliseconds left before the next attempt is allowed, if `failures`
+/// lock the identifier at `now_ms`: from `max_failed` failures on, each
+/// waits `min(failures², max_lockout)` seconds after the last one (eicrud's
+/// rule).
+fn lockout_left_ms(
+    failures: Failures,
+    now_ms: i64,
+    max_failed: u32,
+    max_lockout: Duration,
+) -> Option<i64> {
+    if failures.count < i64::from(max_failed) {
+        return None;
+    }
+    let last_ms = failures.last_ms?;
+    let max_ms = i64::try_from(max_lockout.as_millis()).unwrap_or(i64::MAX);
+    let squared_ms = failures
+        .count
+        .saturating_mul(failures.count)
+        .saturating_mul(1000);
+    let wait = std::cmp::min(squared_ms, max_ms);
+    let left = wait.saturating_sub(now_ms.saturating_sub(last_ms));
+    (left > 0).then_some(left)
+}
+
+/// Milliseconds to whole seconds, rounded half up as eicrud's `Math.round`.
+fn round_seconds(ms: i64) -> u64 {
+    u64::try_from(ms.saturating_add(500) / 1000).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIVE_MINUTES: Duration = Duration::from_secs(300);
+
+    fn failures(count: i64, last_ms: i64) -> Failures {
+        Failures {
+            count,
+            last_ms: Some(last_ms),
+        }
+    }
+
+    #[test]
+    fn five_failures_do_not_lock() {
+        assert_eq!(lockout_left_ms(failures(5, 0), 0, 6, FIVE_MINUTES), None);
+    }
+
+    #[test]
+    fn six_failures_lock_for_36_seconds_after_the_last() {
+        assert_eq!(
+            lockout_left_ms(failures(6, 1_000), 1_000, 6, FIVE_MINUTES),
+            Some(36_000)
+        );
+        assert_eq!(
+            lockout_left_ms(failures(6, 1_000), 30_000, 6, FIVE_MINUTES),
+            Some(7_000)
+        );
+        assert_eq!(
+            lockout_left_ms(failures(6, 1_000), 37_000, 6, FIVE_MINUTES),
+            None
+        );
+    }
+
+    #[test]
+    fn the_wait_grows_as_the_square_up_to_the_maximum() {
+        assert_eq!(
+            lockout_left_ms(failures(10, 0), 0, 6, FIVE_MINUTES),
+            Some(100_000)
+        );
+        assert_eq!(
+            lockout_left_ms(failures(18, 0), 0, 6, FIVE_MINUTES),
+            Some(300_000)
+        );
+        assert_eq!(
+            lockout_left_ms(failures(i64::MAX, 0), 0, 6, FIVE_MINUTES),
+            Some(300_000)
+        );
+    }
+
+    #[test]
+    fn no_last_attempt_means_no_lock() {
+        let never = Failures {
+            count: 9,
+            last_ms: None,
+        };
+        assert_eq!(lockout_left_ms(never, 0, 6, FIVE_MINUTES), None);
+    }
+
+    #[test]
+    fn the_threshold_is_configurable() {
+        assert_eq!(
+            lockout_left_ms(failures(3, 0), 0, 3, FIVE_MINUTES),
+            Some(9_000)
+        );
+        assert_eq!(lockout_left_ms(failures(3, 0), 0, 4, FIVE_MINUTES), None);
+    }
+
+    #[test]
+    fn seconds_round_as_eicrud_does() {
+        assert_eq!(round_seconds(36_000), 36);
+        assert_eq!(round_seconds(35_500), 36);
+        assert_eq!(round_seconds(35_499), 35);
+        assert_eq!(round_seconds(400), 0);
+    }
+
+    mod service {
+        //! The login flow on a real database (SQLite, and PostgreSQL when
+        //! configured), through the service API, without the throttle.
+
+        use std::sync::{Arc, Mutex};
+
+        use chrono::Utc;
+        use futures_util::future::BoxFuture;
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+        use crate::auth::{PasswordHasher, PasswordParams};
+        use crate::context::{CrudContext, Verb};
+        use crate::email::EmailService;
+        use crate::error::{Error, Result};
+        use crate::shared::user::{CreateAccountDto, LoginDto, USER_SERVICE};
+        use crate::storage::{Db, ensure_table, truncate_to_millis};
+        use crate::user::{CrudUserService, UserOptions, entity};
+
+        const PASSWORD: &str = "pass-A-123456";
+
+        /// Two-factor codes sent, by recipient; fails every send when `broken`.
+        #[derive(Debug, Clone, Default)]
+        struct Outbox {
+            codes: Arc<Mutex<Vec<(String, String)>>>,
+            broken: bool,
+        }
+
+        impl Outbox {
+            fn codes(&self) -> Vec<(String, String)> {
+                self.codes.lock().unwrap().clone()
+            }
+        }
+
+        impl EmailService for Outbox {
+            fn send_account_creation(&self, _to: &str) -> BoxFuture<'_, Result<()>> {
+                Box::pin(async { Ok(()) })
+            }
+            fn send_verification(&self, _to: &str, _token: &str) -> BoxFuture<'_, Result<()>> {
+                Box::pin(async { Ok(()) })
+            }
+            fn send_password_reset(&self, _to: &str, _token: &str) -> BoxFuture<'_, Result<()>> {
+                Box::pin(async { Ok(()) })
+            }
+            fn send_two_factor(&self, to: &str, code: &str) -> BoxFuture<'_, Result<()>> {
+                let sent = (to.to_owned(), code.to_owned());
+                Box::pin(async move {
+                    if self.broken {
+                        return Err(Error::Internal("mail server down"));
+                    }
+                    self.codes.lock().unwrap().push(sent);
+                    Ok(())
+                })
+            }
+        }
+
+        fn cheap() -> PasswordParams {
+            PasswordParams {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            }
+        }
+
+        async fn users(db: &Db, outbox: Outbox) -> CrudUserService {
+            ensure_table::<entity::Entity>(db).await.unwrap();
+            ensure_table::<crate::command::usage::Entity>(db)
+                .await
+                .unwrap();
+            let mut options = UserOptions::new("login unit tests");
+            options.password = cheap();
+            options.min_time_between_login_attempts = std::time::Duration::ZERO;
+            CrudUserService::with_email(db.clone(), options, outbox).unwrap()
+        }
+
+        async fn account(users: &CrudUserService, email: &str) -> String {
+            let dto = CreateAccountDto {
+                email: email.to_owned(),
+                password: PASSWORD.to_owned(),
+                role: "user".to_owned(),
+                username: None,
+                log_me_in: None,
+            };
+            let ctx = CrudContext::internal(Verb::Post, USER_SERVICE);
+            users.create_account(dto, &ctx).await.unwrap().user_id
+        }
+
+        async fn row(users: &CrudUserService, id: &str) -> entity::Model {
+            users.find_by_id(id).await.unwrap().unwrap()
+        }
+
+        async fn set(users: &CrudUserService, id: &str, column: entity::Column, value: Expr) {
+            entity::Entity::update_many()
+                .col_expr(column, value)
+                .filter(entity::Column::Id.eq(id.to_owned()))
+                .exec(users.inner.db.connection())
+                .await
+                .unwrap();
+        }
+
+        async fn login(
+            users: &CrudUserService,
+            email: &str,
+            password: &str,
+            code: Option<&str>,
+        ) -> Result<String> {
+            let dto = LoginDto {
+                email: email.to_owned(),
+                password: password.to_owned(),
+                two_fa_code: code.map(str::to_owned),
+                expires_in_sec: None,
+            };
+            users.login(dto).await.map(|answer| answer.access_token)
+        }
+
+        crate::db_test!(concurrent_failures_are_all_counted, |db| {
+            let users = users(&db, Outbox::default()).await;
+            let id = account(&users, "race@unit.test").await;
+            let now = truncate_to_millis(Utc::now());
+            let attempts = (0..12).map(|_| {
+                let users = users.clone();
+                let id = id.clone();
+                tokio::spawn(async move { users.fail::<()>(&id, now).await })
+            });
+            for attempt in attempts.collect::<Vec<_>>() {
+                assert!(matches!(
+                    attempt.await.unwrap(),
+                    Err(Error::InvalidCredentials)
+                ));
+            }
+            assert_eq!(row(&users, &id).await.failed_login_count, Some(12));
+        });
+
+        crate::db_test!(a_password_longer_than_the_maximum_is_code_11, |db| {
+            let users = users(&db, Outbox::default()).await;
+            account(&users, "long@unit.test").await;
+            let long = "p".repeat(users.options().password_max_length + 1);
+            let err = login(&users, "long@unit.test", &long, None)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::PasswordTooLong), "{err:?}");
+        });
+
+        crate::db_test!(known_and_unknown_identifiers_lock_out_alike, |db| {
+            let users = users(&db, Outbox::default()).await;
+            account(&users, "known@unit.test").await;
+            for _ in 0..6 {
+                for email in ["known@unit.test", "unknown@unit.test"] {
+                    let err = login(&users, email, "wrong-password", None)
+                        .await
+                        .unwrap_err();
+                    assert!(matches!(err, Error::InvalidCredentials), "{email}: {err:?}");
+                }
+            }
+            for email in ["known@unit.test", "unknown@unit.test"] {
+                let err = login(&users, email, PASSWORD, None).await.unwrap_err();
+                assert!(
+                    matches!(err, Error::LockedOut { wait_seconds } if (1..=36).contains(&wait_seconds)),
+                    "{email}: {err:?}"
+                );
+            }
+        });
+
+        crate::db_test!(
+            an_identifier_locked_before_its_account_existed_stays_locked,
+            |db| {
+                let users = users(&db, Outbox::default()).await;
+                for _ in 0..6 {
+                    login(&users, "late@unit.test", "wrong-password", None)
+                        .await
+                        .unwrap_err();
+                }
+                account(&users, "late@unit.test").await;
+                let err = login(&users, "late@unit.test", PASSWORD, None)
+                    .await
+                    .unwrap_err();
+                assert!(matches!(err, Error::LockedOut { .. }), "{err:?}");
+            }
+        );
+
+        crate::db_test!(eicrud_rehash_on_login_revoked_the_new_token, |db| {
+            let users = users(&db, Outbox::default()).await;
+            let id = account(&users, "rehash@unit.test").await;
+            let old = PasswordHasher::new(PasswordParams {
+                memory_kib: 128,
+                ..cheap()
+            })
+            .unwrap();
+            let old_hash = old.hash(PASSWORD).await.unwrap();
+            set(
+                &users,
+                &id,
+                entity::Column::Password,
+                Expr::value(old_hash.clone()),
+            )
+            .await;
+            let before = row(&users, &id).await;
+            let token = login(&users, "rehash@unit.test", PASSWORD, None)
+                .await
+                .unwrap();
+            let after = row(&users, &id).await;
+            assert_ne!(after.password, old_hash);
+            assert!(!users.hasher().needs_rehash(&after.password));
+            assert_eq!(after.rvkd, before.rvkd);
+            assert_eq!(users.authenticate(&token).await.unwrap().id, id);
+            login(&users, "rehash@unit.test", PASSWORD, None)
+                .await
+                .unwrap();
+        });
+
+        crate::db_test!(bcrypt_hashes_from_eicrud_are_upgraded_at_login, |db| {
+            let users = users(&db, Outbox::default()).await;
+            let id = account(&users, "bcrypt@unit.test").await;
+            // node `bcrypt` (eicrud's library): hashSync("eicrud-pass-1", 11)
+            let eicrud = "$2b$11$caNL1dIP/1BQ4IjUo.cVA.C83v4mi5xWp5knXQldD1kqZomij7U9S";
+            set(&users, &id, entity::Column::Password, Expr::value(eicrud)).await;
+            let err = login(&users, "bcrypt@unit.test", PASSWORD, None)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::InvalidCredentials), "{err:?}");
+            assert_eq!(
+                row(&users, &id).await.password,
+                eicrud,
+                "a failure upgrades nothing"
+            );
+            let token = login(&users, "bcrypt@unit.test", "eicrud-pass-1", None)
+                .await
+                .unwrap();
+            let upgraded = row(&users, &id).await.password;
+            assert!(upgraded.starts_with("$argon2id$"), "{upgraded}");
+            assert!(users.authenticate(&token).await.is_ok());
+            login(&users, "bcrypt@unit.test", "eicrud-pass-1", None)
+                .await
+                .unwrap();
+        });
+
+        async fn two_factor_account(users: &CrudUserService, email: &str) -> String {
+            let id = account(users, email).await;
+            set(users, &id, entity::Column::TwoFA, Expr::value(true)).await;
+            id
+        }
+
+        crate::db_test!(eicrud_sent_2fa_codes_before_checking_the_password, |db| {
+            let outbox = Outbox::default();
+            let users = users(&db, outbox.clone()).await;
+            two_factor_account(&users, "tfa@unit.test").await;
+            let err = login(&users, "tfa@unit.test", "wrong-password", None)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::InvalidCredentials), "{err:?}");
+            assert!(outbox.codes().is_empty());
+            let err = login(&users, "tfa@unit.test", PASSWORD, None)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::TwoFaRequired), "{err:?}");
+            assert_eq!(outbox.codes().len(), 1);
+            assert_eq!(outbox.codes()[0].0, "tfa@unit.test");
+        });
+
+        crate::db_test!(a_code_logs_in_once_and_is_stored_hashed, |db| {
+            let outbox = Outbox::default();
+            let users = users(&db, outbox.clone()).await;
+            let id = two_factor_account(&users, "once@unit.test").await;
+            login(&users, "once@unit.test", PASSWORD, None)
+                .await
+                .unwrap_err();
+            let code = outbox.codes()[0].1.clone();
+            let stored = row(&users, &id).await;
+            assert_eq!(stored.two_f_a_code_count, Some(1));
+            let hash = stored.last_two_f_a_code.unwrap();
+            assert_ne!(hash, code);
+            assert!(!hash.contains(&code));
+            login(&users, "once@unit.test", PASSWORD, Some(&code))
+                .await
+                .unwrap();
+            assert_eq!(row(&users, &id).await.last_two_f_a_code, None);
+            let err = login(&users, "once@unit.test", PASSWORD, Some(&code))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::InvalidCredentials), "{err:?}");
+        });
+
+        crate::db_test!(no_second_code_while_one_is_valid, |db| {
+            let outbox = Outbox::default();
+            let users = users(&db, outbox.clone()).await;
+            two_factor_account(&users, "spam@unit.test").await;
+            for _ in 0..3 {
+                let err = login(&users, "spam@unit.test", PASSWORD, None)
+                    .await
+                    .unwrap_err();
+                assert!(matches!(err, Error::TwoFaRequired), "{err:?}");
+            }
+            assert_eq!(outbox.codes().len(), 1);
+        });
+
+        crate::db_test!(wrong_codes_count_as_failed_logins, |db| {
+            let outbox = Outbox::default();
+            let users = users(&db, outbox.clone()).await;
+            let id = two_factor_account(&users, "guess@unit.test").await;
+            login(&users, "guess@unit.test", PASSWORD, None)
+                .await
+                .unwrap_err();
+            let code = outbox.codes()[0].1.clone();
+            let wrong = if code == "AAAAAA" { "BBBBBB" } else { "AAAAAA" };
+            for n in 1..=6 {
+                let err = login(&users, "guess@unit.test", PASSWORD, Some(wrong))
+                    .await
+                    .unwrap_err();
+                assert!(matches!(err, Error::InvalidCredentials), "{err:?}");
+                assert_eq!(row(&users, &id).await.failed_login_count, Some(n));
+            }
+            let err = login(&users, "guess@unit.test", PASSWORD, Some(&code))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::LockedOut { .. }), "{err:?}");
+        });
+
+        crate::db_test!(an_expired_code_is_code_7_and_a_new_one_is_sent, |db| {
+            let outbox = Outbox::default();
+            let users = users(&db, outbox.clone()).await;
+            let id = two_factor_account(&users, "late-code@unit.test").await;
+            login(&users, "late-code@unit.test", PASSWORD, None)
+                .await
+                .unwrap_err();
+            let code = outbox.codes()[0].1.clone();
+            let sent = Utc::now() - chrono::Duration::minutes(16);
+            set(
+                &users,
+                &id,
+                entity::Column::LastTwoFACodeSent,
+                Expr::value(sent),
+            )
+            .await;
+            let err = login(&users, "late-code@unit.test", PASSWORD, Some(&code))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::TwoFaCodeExpired), "{err:?}");
+            assert_eq!(row(&users, &id).await.failed_login_count.unwrap_or(0), 0);
+            login(&users, "late-code@unit.test", PASSWORD, None)
+                .await
+                .unwrap_err();
+            assert_eq!(outbox.codes().len(), 2);
+            let fresh = outbox.codes()[1].1.clone();
+            login(&users, "late-code@unit.test", PASSWORD, Some(&fresh))
+                .await
+                .unwrap();
+        });
+
+        crate::db_test!(a_code_that_could_not_be_sent_is_withdrawn, |db| {
+            let outbox = Outbox {
+                broken: true,
+                ..Outbox::default()
+            };
+            let users = users(&db, outbox).await;
+            let id = two_factor_account(&users, "down@unit.test").await;
+            let err = login(&users, "down@unit.test", PASSWORD, None)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::Internal(_)), "{err:?}");
+            assert_eq!(row(&users, &id).await.last_two_f_a_code, None);
+        });
+
+        crate::db_test!(timed_out_accounts_answer_code_5_to_a_wrong_password, |db| {
+            let users = users(&db, Outbox::default()).await;
+            let id = account(&users, "timeout@unit.test").await;
+            let until = Utc::now() + chrono::Duration::hours(1);
+            set(&users, &id, entity::Column::Timeout, Expr::value(until)).await;
+            let err = login(&users, "timeout@unit.test", "wrong-password", None)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::InvalidCredentials), "{err:?}");
+            let err = login(&users, "timeout@unit.test", PASSWORD, None)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::TimedOut { .. }), "{err:?}");
+        });
     }
 }

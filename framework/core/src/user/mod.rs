@@ -15,6 +15,7 @@ mod guard;
 mod login;
 mod options;
 mod session;
+mod two_factor;
 
 use std::sync::Arc;
 
