@@ -56,7 +56,11 @@ impl UserOptions {
             min_time_between_login_attempts: Duration::from_millis(600),
             max_failed_logins: 6,
             max_lockout: Duration::from_secs(300),
-            fields_that_reset_revoked_count: vec!["password".into(), "email".into(), "username".into()],
+            fields_that_reset_revoked_count: vec![
+                "password".into(),
+                "email".into(),
+                "username".into(),
+            ],
             verification_email_timeout: Duration::from_secs(24 * 3600),
             password_reset_email_timeout: Duration::from_secs(6 * 3600),
             two_fa_code_timeout: Duration::from_secs(15 * 60),
@@ -76,12 +80,24 @@ impl std::fmt::Debug for UserOptions {
             .field("password_max_length", &self.password_max_length)
             .field("token_lifetime", &self.token_lifetime)
             .field("max_token_lifetime", &self.max_token_lifetime)
-            .field("min_time_between_login_attempts", &self.min_time_between_login_attempts)
+            .field(
+                "min_time_between_login_attempts",
+                &self.min_time_between_login_attempts,
+            )
             .field("max_failed_logins", &self.max_failed_logins)
             .field("max_lockout", &self.max_lockout)
-            .field("fields_that_reset_revoked_count", &self.fields_that_reset_revoked_count)
-            .field("verification_email_timeout", &self.verification_email_timeout)
-            .field("password_reset_email_timeout", &self.password_reset_email_timeout)
+            .field(
+                "fields_that_reset_revoked_count",
+                &self.fields_that_reset_revoked_count,
+            )
+            .field(
+                "verification_email_timeout",
+                &self.verification_email_timeout,
+            )
+            .field(
+                "password_reset_email_timeout",
+                &self.password_reset_email_timeout,
+            )
             .field("two_fa_code_timeout", &self.two_fa_code_timeout)
             .field("max_emails_before_wait", &self.max_emails_before_wait)
             .field("renew_jwt", &self.renew_jwt)
