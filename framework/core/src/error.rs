@@ -131,6 +131,9 @@ pub enum Error {
     /// A unique column already holds the value.
     #[error("unique constraint violated")]
     UniqueViolation,
+    /// The data sets a field the server keeps (a counter it increments).
+    #[error("field {0} is managed by the server and cannot be written")]
+    ManagedField(String),
     /// The query names a field the entity does not have, or is otherwise unusable.
     #[error("invalid query: {0}")]
     InvalidQuery(String),

@@ -144,6 +144,11 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
         Error::UniqueViolation => {
             WireParts::plain(S::CONFLICT, C::UniqueViolation, C::UniqueViolation.text())
         }
+        Error::ManagedField(field) => WireParts::plain(
+            S::BAD_REQUEST,
+            C::ValidationError,
+            format!("Field {field} is managed by the server and cannot be written."),
+        ),
         Error::InvalidQuery(text) => {
             WireParts::plain(S::BAD_REQUEST, C::ValidationError, text.clone())
         }
