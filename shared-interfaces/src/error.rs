@@ -169,6 +169,8 @@ error_codes! {
     UnknownParameter = 110, "Unknown query parameter";
     /// The route or method does not exist.
     NotFound = 111, "Not found";
+    /// The mail transport failed; nothing was changed, try again later.
+    MailNotSent = 112, "The email could not be sent. Please try again later.";
     /// Something went wrong on the server; details are in its log.
     Internal = 500, "Internal server error";
 }

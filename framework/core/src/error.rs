@@ -186,6 +186,30 @@ pub enum Error {
         /// The maximum.
         max: i64,
     },
+    /// An account command needs a logged-in user; the text ends eicrud's
+    /// `Must be logged to …` message (`change password`).
+    #[error("must be logged in to {0}")]
+    LoginRequired(&'static str),
+    /// The user a command names does not exist (400, unlike the guard's 401).
+    #[error("target user not found")]
+    TargetUserNotFound,
+    /// An email token (verification or reset) is unknown, used, expired or
+    /// of another purpose.
+    #[error("email token invalid or expired")]
+    InvalidEmailToken,
+    /// Too many emails of this kind were sent to the user; wait for the last
+    /// token to expire.
+    #[error("email already sent")]
+    EmailAlreadySent,
+    /// The mail transport failed; nothing the command would have written is kept.
+    #[error("email not sent")]
+    MailNotSent(#[source] Box<Error>),
+    /// `timeout_user` on a user whose role the request does not allow.
+    #[error("not allowed to time out a user of role {role}")]
+    NotAllowedToTimeout {
+        /// The target's role.
+        role: String,
+    },
     /// The CSRF header does not match the cookie.
     #[error("CSRF token mismatch")]
     CsrfMismatch,

@@ -184,6 +184,24 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
             C::ValidationError,
             format!("Invalid expiresInSec: {value} max: {max}"),
         ),
+        Error::LoginRequired(action) => WireParts::plain(
+            S::FORBIDDEN,
+            C::NotAuthenticated,
+            format!("Must be logged to {action}"),
+        ),
+        Error::TargetUserNotFound => WireParts::coded(S::BAD_REQUEST, C::UserNotFound, None),
+        Error::InvalidEmailToken => WireParts::coded(S::BAD_REQUEST, C::TokenExpired, None),
+        Error::EmailAlreadySent => WireParts::coded(S::BAD_REQUEST, C::EmailAlreadySent, None),
+        Error::MailNotSent(_) => WireParts::plain(
+            S::SERVICE_UNAVAILABLE,
+            C::MailNotSent,
+            "The email could not be sent. Please try again later.",
+        ),
+        Error::NotAllowedToTimeout { role } => WireParts::plain(
+            S::UNAUTHORIZED,
+            C::Forbidden,
+            format!("Not allowed to timeout user of role {role}"),
+        ),
         Error::CsrfMismatch => {
             WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, "CSRF token mismatch.")
         }
@@ -208,6 +226,7 @@ fn reason(status: StatusCode) -> &'static str {
         413 => "Payload Too Large",
         425 => "Too early",
         429 => "Too Many Requests",
+        503 => "Service Unavailable",
         507 => "Insufficient Storage",
         _ => "Internal Server Error",
     }
@@ -350,5 +369,54 @@ mod tests {
     fn guard_401s_clear_the_cookie() {
         assert!(ApiError::from_guard(Error::TokenMismatch).clear_cookie);
         assert!(!ApiError::from_guard(Error::ServiceNotFound("x".into())).clear_cookie);
+    }
+
+    #[test]
+    fn account_command_errors_match_eicrud() {
+        assert_eq!(
+            body(&wire_parts(&Error::InvalidEmailToken)),
+            r#"{"message":"{\"message\":\"Token expired\",\"code\":7}","error":"Bad Request","statusCode":400,"code":7}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::TargetUserNotFound)),
+            r#"{"message":"{\"message\":\"User not found\",\"code\":9}","error":"Bad Request","statusCode":400,"code":9}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::EmailAlreadySent)),
+            r#"{"message":"{\"message\":\"Email already sent, check your spam folder or try again later\",\"code\":6}","error":"Bad Request","statusCode":400,"code":6}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::WrongPassword)),
+            r#"{"message":"{\"message\":\"Invalid credentials\",\"code\":5}","error":"Bad Request","statusCode":400,"code":5}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::LoginRequired("change password"))),
+            r#"{"message":"Must be logged to change password","error":"Forbidden","statusCode":403,"code":108}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::NotAllowedToTimeout {
+                role: "admin".into()
+            })),
+            r#"{"message":"Not allowed to timeout user of role admin","error":"Unauthorized","statusCode":401,"code":104}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::InvalidExpiresIn {
+                value: 9999999999,
+                max: 2592000
+            })),
+            r#"{"message":"Invalid expiresInSec: 9999999999 max: 2592000","error":"Bad Request","statusCode":400,"code":10}"#
+        );
+    }
+
+    #[test]
+    fn mail_failures_are_503_without_detail() {
+        let parts = wire_parts(&Error::MailNotSent(Box::new(Error::Internal(
+            "smtp: connection refused",
+        ))));
+        assert_eq!(parts.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            body(&parts),
+            r#"{"message":"The email could not be sent. Please try again later.","error":"Service Unavailable","statusCode":503,"code":112}"#
+        );
     }
 }
