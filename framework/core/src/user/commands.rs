@@ -32,11 +32,17 @@ impl CrudUserService {
             ctx.set_cookie(crate::http::CLEAR_JWT_COOKIE)?;
             Ok(())
         });
-        vec![
+        let mut specs = vec![
             create_account.into_spec(),
             login.into_spec(),
             check_jwt.into_spec(),
             logout.into_spec(),
-        ]
+        ];
+        specs.extend([
+            self.logout_everywhere_command(),
+            self.change_password_command(),
+            self.timeout_user_command(),
+        ]);
+        specs
     }
 }

@@ -16,7 +16,10 @@ mod crud;
 pub mod entity;
 mod guard;
 mod login;
+mod moderation;
 mod options;
+mod sessions;
+mod tokens;
 
 use std::sync::Arc;
 
