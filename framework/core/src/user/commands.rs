@@ -41,6 +41,10 @@ impl CrudUserService {
         specs.extend([
             self.logout_everywhere_command(),
             self.change_password_command(),
+            self.send_verification_email_command(),
+            self.verify_email_command(),
+            self.send_password_reset_email_command(),
+            self.reset_password_command(),
             self.timeout_user_command(),
         ]);
         specs

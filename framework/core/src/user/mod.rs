@@ -18,8 +18,10 @@ mod guard;
 mod login;
 mod moderation;
 mod options;
+mod password_reset;
 mod sessions;
 mod tokens;
+mod verification;
 
 use std::sync::Arc;
 
