@@ -7,3 +7,8 @@
 mod accounts;
 mod posts;
 mod routes;
+mod users_moderation;
+mod users_reset;
+mod users_sessions;
+mod users_support;
+mod users_verification;

@@ -64,6 +64,10 @@ pub struct TestServer {
     pub url: String,
     /// The server's mailbox file.
     pub mail_log: PathBuf,
+    /// The server's database, for reading rows directly.
+    pub db: Db,
+    /// The application being served, for calling its services directly.
+    pub app: ferrocrud::app::App,
     http: reqwest::Client,
     shutdown: std::sync::Arc<tokio::sync::Notify>,
 }
@@ -97,7 +101,10 @@ impl TestServer {
             mail_log: mail_log.clone(),
             seeds: vec![(MODERATOR.0.into(), MODERATOR.1.into(), "moderator".into())],
         };
-        let app = blog::build_on(db, &settings).await.expect("blog app");
+        let app = blog::build_on(db.clone(), &settings)
+            .await
+            .expect("blog app");
+        let served = app.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("loopback port");
@@ -105,13 +112,15 @@ impl TestServer {
         let shutdown = std::sync::Arc::new(tokio::sync::Notify::new());
         let signal = std::sync::Arc::clone(&shutdown);
         tokio::spawn(async move {
-            let _ = app
+            let _ = served
                 .serve(listener, async move { signal.notified().await })
                 .await;
         });
         Self {
             url,
             mail_log,
+            db,
+            app,
             http: reqwest::Client::new(),
             shutdown,
         }
