@@ -366,3 +366,198 @@ impl DynService for UserCrud {
         Box::pin(self.service.delete_in(ids, query, ctx))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::auth::PasswordParams;
+    use crate::context::Verb;
+    use crate::storage::Db;
+    use crate::user::{CrudUserService, UserOptions};
+
+    fn obj(value: Value) -> Map {
+        value.as_object().cloned().expect("an object")
+    }
+
+    fn ctx() -> CrudContext {
+        CrudContext::internal(Verb::Patch, "user")
+    }
+
+    async fn users(db: Db) -> CrudUserService {
+        let mut options = UserOptions::new("unit secret");
+        options.password = PasswordParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let users = CrudUserService::new(db, options).expect("user service");
+        users.crud().ensure_table().await.expect("user table");
+        users
+    }
+
+    async fn stored(users: &CrudUserService, id: &str) -> entity::Model {
+        users
+            .find_by_id(id)
+            .await
+            .expect("database")
+            .expect("the user")
+    }
+
+    crate::db_test!(every_password_write_is_hashed, |db| {
+        let users = users(db).await;
+        let crud = users.crud();
+        let created = crud
+            .create(
+                obj(json!({"email": "a@b.test", "password": "clear-text-1", "role": "user"})),
+                &ctx(),
+            )
+            .await
+            .expect("create");
+        assert_eq!(created.get("password"), None, "secrets are never answered");
+        let id = created["id"].as_str().expect("id").to_owned();
+        let row = stored(&users, &id).await;
+        assert!(row.password.starts_with("$argon2id$"));
+        assert!(
+            users
+                .hasher()
+                .verify("clear-text-1", Some(row.password))
+                .await
+                .expect("verify")
+        );
+
+        let batch = crud
+            .create_batch(
+                vec![obj(
+                    json!({"email": "c@b.test", "password": "clear-text-2", "role": "user"}),
+                )],
+                &ctx(),
+            )
+            .await
+            .expect("create batch");
+        let other = batch[0]["id"].as_str().expect("id").to_owned();
+        assert!(
+            stored(&users, &other)
+                .await
+                .password
+                .starts_with("$argon2id$")
+        );
+
+        crud.patch_batch(
+            vec![
+                (
+                    obj(json!({"id": id})),
+                    obj(json!({"password": "clear-text-3"})),
+                ),
+                (obj(json!({"id": other})), obj(json!({"trust": 1}))),
+            ],
+            &ctx(),
+        )
+        .await
+        .expect("patch batch");
+        let row = stored(&users, &id).await;
+        assert!(
+            users
+                .hasher()
+                .verify("clear-text-3", Some(row.password))
+                .await
+                .expect("verify")
+        );
+        assert_eq!(row.rvkd, Some(1));
+        assert_eq!(
+            stored(&users, &other).await.rvkd,
+            None,
+            "no credential changed"
+        );
+
+        crud.patch_in(
+            vec![json!(id)],
+            Map::new(),
+            obj(json!({"username": "ann"})),
+            &ctx(),
+        )
+        .await
+        .expect("patch in");
+        assert_eq!(stored(&users, &id).await.rvkd, Some(2));
+    });
+
+    crate::db_test!(password_policy_applies_to_crud_writes, |db| {
+        let users = users(db).await;
+        let crud = users.crud();
+        let err = crud
+            .create(
+                obj(json!({"email": "a@b.test", "password": "short", "role": "user"})),
+                &ctx(),
+            )
+            .await
+            .expect_err("too short");
+        assert_eq!(
+            err.to_string(),
+            "Validation error Data: An instance of User has failed the validation:\n - property password has failed the following constraints: minLength \n"
+        );
+        let err = crud
+            .create(
+                obj(json!({"email": "a@b.test", "password": "p".repeat(65), "role": "user"})),
+                &ctx(),
+            )
+            .await
+            .expect_err("too long");
+        assert!(matches!(err, Error::PasswordTooLong), "{err:?}");
+        let err = crud
+            .create(
+                obj(json!({"email": "a@b.test", "password": 12345678, "role": "user"})),
+                &ctx(),
+            )
+            .await
+            .expect_err("not a string");
+        assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    });
+
+    crate::db_test!(rvkd_is_never_written_by_data, |db| {
+        let users = users(db).await;
+        let crud = users.crud();
+        let created = crud
+            .create(
+                obj(json!({"email": "a@b.test", "password": "clear-text-1", "role": "user"})),
+                &ctx(),
+            )
+            .await
+            .expect("create");
+        let id = created["id"].as_str().expect("id").to_owned();
+        for data in [
+            json!({"rvkd": 0}),
+            json!({"rvkd": null, "password": "clear-text-2"}),
+        ] {
+            let err = crud
+                .patch(obj(json!({"id": id})), obj(data), &ctx())
+                .await
+                .expect_err("rvkd is managed");
+            assert!(
+                matches!(err, Error::ManagedField(ref f) if f == RVKD),
+                "{err:?}"
+            );
+        }
+        let err = crud
+            .patch_batch(
+                vec![(obj(json!({"id": id})), obj(json!({"rvkd": 5})))],
+                &ctx(),
+            )
+            .await
+            .expect_err("in batches too");
+        assert!(matches!(err, Error::ManagedField(_)));
+        assert_eq!(stored(&users, &id).await.rvkd, None);
+    });
+
+    #[tokio::test]
+    async fn unknown_revocation_fields_fail_at_setup() {
+        let db = crate::storage::testing::TestDb::sqlite().await;
+        let mut options = UserOptions::new("unit secret");
+        options.fields_that_reset_revoked_count = vec!["nope".into()];
+        let err = CrudUserService::new(db, options).expect_err("unknown field");
+        assert!(
+            err.to_string().contains("fields_that_reset_revoked_count"),
+            "{err}"
+        );
+    }
+}

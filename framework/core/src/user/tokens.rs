@@ -442,4 +442,91 @@ mod tests {
             "reset by a use"
         );
     }
+
+    /// A mail transport that is down.
+    #[derive(Debug)]
+    struct Down;
+
+    impl crate::email::EmailService for Down {
+        fn send_account_creation(
+            &self,
+            _to: &str,
+        ) -> futures_util::future::BoxFuture<'_, Result<()>> {
+            Box::pin(async { Err(Error::Internal("transport down")) })
+        }
+        fn send_verification(
+            &self,
+            _to: &str,
+            _token: &str,
+        ) -> futures_util::future::BoxFuture<'_, Result<()>> {
+            Box::pin(async { Err(Error::Internal("transport down")) })
+        }
+        fn send_password_reset(
+            &self,
+            _to: &str,
+            _token: &str,
+        ) -> futures_util::future::BoxFuture<'_, Result<()>> {
+            Box::pin(async { Err(Error::Internal("transport down")) })
+        }
+        fn send_two_factor(
+            &self,
+            _to: &str,
+            _code: &str,
+        ) -> futures_util::future::BoxFuture<'_, Result<()>> {
+            Box::pin(async { Err(Error::Internal("transport down")) })
+        }
+    }
+
+    crate::db_test!(an_unsent_verification_mail_leaves_no_token_behind, |db| {
+        let mut options = crate::user::UserOptions::new("unit secret");
+        options.password = crate::auth::PasswordParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let users = CrudUserService::with_email(db, options, Down).expect("user service");
+        crate::storage::ensure_table::<entity::Entity>(&users.inner.db)
+            .await
+            .expect("user table");
+        users
+            .ensure_account("a@b.test", "pass-word-1", "user")
+            .await
+            .expect("account");
+        let before = users
+            .find_by_email("a@b.test")
+            .await
+            .expect("db")
+            .expect("user");
+        let current = crate::context::CurrentUser {
+            id: before.id.clone(),
+            role: before.role.clone(),
+            rvkd: before.rvkd,
+            row: Map::new(),
+        };
+        let ctx = CrudContext::for_user(std::sync::Arc::new(current), Verb::Post, USER_SERVICE);
+        let err = users
+            .send_verification_email(
+                crate::shared::user::SendVerificationEmailDto::default(),
+                &ctx,
+            )
+            .await
+            .expect_err("the transport is down");
+        assert!(matches!(err, Error::MailNotSent(_)), "{err:?}");
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("internal error: transport down"));
+        let after = users
+            .find_by_id(&before.id)
+            .await
+            .expect("db")
+            .expect("user");
+        assert_eq!(after.email_verification_token, None);
+        assert_eq!(
+            after.verified_email_attemp_count,
+            before.verified_email_attemp_count
+        );
+        assert_eq!(
+            after.last_email_verification_sent,
+            before.last_email_verification_sent
+        );
+    });
 }
