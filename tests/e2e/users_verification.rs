@@ -291,9 +291,7 @@ blog_test!(
 );
 
 blog_test!(
-    async fn a_verification_mail_that_cannot_be_sent_is_503_and_changes_nothing(
-        server: TestServer,
-    ) {
+    async fn an_unsent_verification_mail_is_503_and_changes_nothing(server: TestServer) {
         let (id, token) = server.user("vf-down@blog.test").await;
         let before = row(&server, &id).await;
         std::fs::remove_file(&server.mail_log).ok();
