@@ -122,3 +122,183 @@ impl Command for LogoutDto {
     const NAME: &'static str = "logout";
     type Return = ();
 }
+
+/// `logout_everywhere`: revoke every token of a user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LogoutEverywhereDto {
+    /// The user whose tokens are revoked; abilities usually demand the caller's own id.
+    pub user_id: String,
+}
+
+impl Command for LogoutEverywhereDto {
+    const SERVICE: &'static str = USER_SERVICE;
+    const NAME: &'static str = "logout_everywhere";
+    type Return = ();
+}
+
+/// `send_verification_email`: mail a token that verifies the current email,
+/// or, with `newEmail` and the current password, one that moves the account
+/// to a new email.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SendVerificationEmailDto {
+    /// The new email; trimmed and lower-cased. The token goes to this address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(email, extend("x-transform" = ["trim", "lowercase"]))]
+    pub new_email: Option<String>,
+    /// The current password, required with `newEmail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+impl Command for SendVerificationEmailDto {
+    const SERVICE: &'static str = USER_SERVICE;
+    const NAME: &'static str = "send_verification_email";
+    type Return = bool;
+}
+
+/// `verify_email`: use the token of a verification email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VerifyEmailDto {
+    /// The mailed token, `<random>_<userId>`.
+    #[serde(rename = "token_id")]
+    #[schemars(extend("x-max-size" = 200))]
+    pub token_id: String,
+    /// Answer with an access token too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_me_in: Option<bool>,
+}
+
+impl Command for VerifyEmailDto {
+    const SERVICE: &'static str = USER_SERVICE;
+    const NAME: &'static str = "verify_email";
+    type Return = AccessTokenDto;
+}
+
+/// `send_password_reset_email`: mail a password-reset token. Answers `true`
+/// whether or not an account has this email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SendPasswordResetEmailDto {
+    /// The account's email; trimmed and lower-cased.
+    #[schemars(email, extend("x-transform" = ["trim", "lowercase"]))]
+    pub email: String,
+}
+
+impl Command for SendPasswordResetEmailDto {
+    const SERVICE: &'static str = USER_SERVICE;
+    const NAME: &'static str = "send_password_reset_email";
+    type Return = bool;
+}
+
+/// `reset_password`: set a new password with the token of a reset email.
+/// Every token of the user is revoked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResetPasswordDto {
+    /// The mailed token, `<random>_<userId>`.
+    #[serde(rename = "token_id")]
+    #[schemars(extend("x-max-size" = 200))]
+    pub token_id: String,
+    /// The new password.
+    pub new_password: String,
+    /// Answer with an access token too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_me_in: Option<bool>,
+    /// Lifetime of that token in seconds (at most 30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_sec: Option<i64>,
+}
+
+impl Command for ResetPasswordDto {
+    const SERVICE: &'static str = USER_SERVICE;
+    const NAME: &'static str = "reset_password";
+    type Return = AccessTokenDto;
+}
+
+/// `change_password`: a logged-in user sets a new password, giving the
+/// current one. Every token of the user is revoked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangePasswordDto {
+    /// The current password.
+    pub old_password: String,
+    /// The new password.
+    pub new_password: String,
+    /// Answer with an access token too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_me_in: Option<bool>,
+    /// Lifetime of that token in seconds (at most 30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_sec: Option<i64>,
+}
+
+impl Command for ChangePasswordDto {
+    const SERVICE: &'static str = USER_SERVICE;
+    const NAME: &'static str = "change_password";
+    type Return = AccessTokenDto;
+}
+
+/// The answer of `verify_email`, `reset_password` and `change_password`:
+/// `{}`, or `{accessToken}` when `logMeIn` was set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessTokenDto {
+    /// A token issued after the change, when `logMeIn` was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+}
+
+/// `timeout_user`: lock a user out for a while; each timeout of the same
+/// user lasts longer (`minutes × timeoutCount`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TimeoutUserDto {
+    /// The user to time out.
+    pub user_id: String,
+    /// Base duration in minutes, at least 1 (checked by the command, so
+    /// that a missing value reports `isInt` as eicrud does).
+    pub timeout_duration_minutes: i64,
+    /// Roles the target may have; abilities usually restrict this list.
+    pub allowed_roles: Vec<String>,
+}
+
+impl Command for TimeoutUserDto {
+    const SERVICE: &'static str = USER_SERVICE;
+    const NAME: &'static str = "timeout_user";
+    type Return = ();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_command_dtos_use_eicrud_wire_names() {
+        let reset = ResetPasswordDto {
+            token_id: "abc_u1".into(),
+            new_password: "pass-word-1".into(),
+            log_me_in: Some(true),
+            expires_in_sec: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&reset).unwrap(),
+            r#"{"token_id":"abc_u1","newPassword":"pass-word-1","logMeIn":true}"#
+        );
+        let timeout: TimeoutUserDto = serde_json::from_str(
+            r#"{"userId":"u","timeoutDurationMinutes":1,"allowedRoles":["user"]}"#,
+        )
+        .unwrap();
+        assert_eq!(timeout.allowed_roles, ["user"]);
+        assert_eq!(
+            serde_json::to_string(&AccessTokenDto::default()).unwrap(),
+            "{}"
+        );
+        assert!(
+            serde_json::from_str::<LogoutEverywhereDto>(r#"{"userId":"u","x":1}"#).is_err(),
+            "unknown fields are refused"
+        );
+    }
+}

@@ -4,7 +4,6 @@
 //!
 //! Expected answers are the ones an eicrud server gives
 //! (`shared/reference/eicrud-wire.md`).
-
 mod accounts;
 mod auth_tokens;
 mod client_typed;
@@ -22,3 +21,8 @@ mod routes;
 mod security_roles;
 mod session_cookies;
 mod setup_errors;
+mod users_moderation;
+mod users_reset;
+mod users_sessions;
+mod users_support;
+mod users_verification;

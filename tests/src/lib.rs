@@ -116,6 +116,10 @@ pub struct TestServer {
     /// The server's user service, for direct application calls (its
     /// `crud()`, its token `keys()`).
     pub users: CrudUserService,
+    /// The server's database, for reading rows directly.
+    pub db: Db,
+    /// The application being served, for calling its services directly.
+    pub app: ferrocrud::app::App,
     http: reqwest::Client,
     shutdown: std::sync::Arc<tokio::sync::Notify>,
 }
@@ -159,10 +163,15 @@ impl TestServer {
             seeds: vec![(MODERATOR.0.into(), MODERATOR.1.into(), "moderator".into())],
         };
         let app = match app {
-            ServerApp::Blog => blog::build_on(db, &settings).await.expect("blog app"),
-            ServerApp::Fixture => fixture::build_on(db, &settings).await.expect("fixture app"),
+            ServerApp::Blog => blog::build_on(db.clone(), &settings)
+                .await
+                .expect("blog app"),
+            ServerApp::Fixture => fixture::build_on(db.clone(), &settings)
+                .await
+                .expect("fixture app"),
         };
         let users = app.users().expect("a user service").clone();
+        let served = app.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("loopback port");
@@ -170,7 +179,7 @@ impl TestServer {
         let shutdown = std::sync::Arc::new(tokio::sync::Notify::new());
         let signal = std::sync::Arc::clone(&shutdown);
         tokio::spawn(async move {
-            let _ = app
+            let _ = served
                 .serve(listener, async move { signal.notified().await })
                 .await;
         });
@@ -178,6 +187,8 @@ impl TestServer {
             url,
             mail_log,
             users,
+            db,
+            app,
             http: reqwest::Client::new(),
             shutdown,
         }

@@ -1,6 +1,6 @@
 //! Roles and abilities of the blog, as in the eicrud reference server.
 
-use ferrocrud::security::{Role, ServiceSecurity, eq, user_id};
+use ferrocrud::security::{Role, ServiceSecurity, eq, in_, user_id};
 
 /// guest < user < moderator < admin.
 pub fn roles() -> Vec<Role> {
@@ -12,8 +12,10 @@ pub fn roles() -> Vec<Role> {
     ]
 }
 
-/// The user service: guests may create `user` accounts and log in; nobody
-/// has CRUD rights on the user entity itself.
+/// The user service, as eicrud's documentation gives it: guests may create
+/// `user` accounts, log in and recover a password; users may change their
+/// password and email and end their own sessions; moderators may time out
+/// plain users. Nobody has CRUD rights on the user entity itself.
 pub fn users() -> ServiceSecurity {
     ServiceSecurity::new()
         .role("guest", |r| {
@@ -21,6 +23,18 @@ pub fn users() -> ServiceSecurity {
             r.can("login");
             r.can("check_jwt");
             r.can("logout");
+            r.can("send_password_reset_email");
+            r.can("reset_password");
+            r.can("verify_email");
+        })
+        .role("user", |r| {
+            r.can("change_password");
+            r.can("send_verification_email");
+            r.can("logout_everywhere").when(eq("userId", user_id()));
+        })
+        .role("moderator", |r| {
+            // `in_` over an array is "every element is in the list".
+            r.can("timeout_user").when(in_("allowedRoles", ["user"]));
         })
         .always_exclude_fields(&["password"])
 }

@@ -131,6 +131,9 @@ pub enum Error {
     /// A unique column already holds the value.
     #[error("unique constraint violated")]
     UniqueViolation,
+    /// The data sets a field the server keeps (a counter it increments).
+    #[error("field {0} is managed by the server and cannot be written")]
+    ManagedField(String),
     /// The query names a field the entity does not have, or is otherwise unusable.
     #[error("invalid query: {0}")]
     InvalidQuery(String),
@@ -182,6 +185,30 @@ pub enum Error {
         value: i64,
         /// The maximum.
         max: i64,
+    },
+    /// An account command needs a logged-in user; the text ends eicrud's
+    /// `Must be logged to …` message (`change password`).
+    #[error("must be logged in to {0}")]
+    LoginRequired(&'static str),
+    /// The user a command names does not exist (400, unlike the guard's 401).
+    #[error("target user not found")]
+    TargetUserNotFound,
+    /// An email token (verification or reset) is unknown, used, expired or
+    /// of another purpose.
+    #[error("email token invalid or expired")]
+    InvalidEmailToken,
+    /// Too many emails of this kind were sent to the user; wait for the last
+    /// token to expire.
+    #[error("email already sent")]
+    EmailAlreadySent,
+    /// The mail transport failed; nothing the command would have written is kept.
+    #[error("email not sent")]
+    MailNotSent(#[source] Box<Error>),
+    /// `timeout_user` on a user whose role the request does not allow.
+    #[error("not allowed to time out a user of role {role}")]
+    NotAllowedToTimeout {
+        /// The target's role.
+        role: String,
     },
     /// The CSRF header does not match the cookie, or a cookie session lacks its CSRF binding.
     #[error("CSRF token mismatch")]

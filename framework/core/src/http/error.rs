@@ -144,6 +144,11 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
         Error::UniqueViolation => {
             WireParts::plain(S::CONFLICT, C::UniqueViolation, C::UniqueViolation.text())
         }
+        Error::ManagedField(field) => WireParts::plain(
+            S::BAD_REQUEST,
+            C::ValidationError,
+            format!("Field {field} is managed by the server and cannot be written."),
+        ),
         Error::InvalidQuery(text) => {
             WireParts::plain(S::BAD_REQUEST, C::ValidationError, text.clone())
         }
@@ -178,6 +183,24 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
             S::BAD_REQUEST,
             C::ValidationError,
             format!("Invalid expiresInSec: {value} max: {max}"),
+        ),
+        Error::LoginRequired(action) => WireParts::plain(
+            S::FORBIDDEN,
+            C::NotAuthenticated,
+            format!("Must be logged to {action}"),
+        ),
+        Error::TargetUserNotFound => WireParts::coded(S::BAD_REQUEST, C::UserNotFound, None),
+        Error::InvalidEmailToken => WireParts::coded(S::BAD_REQUEST, C::TokenExpired, None),
+        Error::EmailAlreadySent => WireParts::coded(S::BAD_REQUEST, C::EmailAlreadySent, None),
+        Error::MailNotSent(_) => WireParts::plain(
+            S::SERVICE_UNAVAILABLE,
+            C::MailNotSent,
+            "The email could not be sent. Please try again later.",
+        ),
+        Error::NotAllowedToTimeout { role } => WireParts::plain(
+            S::UNAUTHORIZED,
+            C::Forbidden,
+            format!("Not allowed to timeout user of role {role}"),
         ),
         Error::CsrfMismatch => {
             WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, "CSRF token mismatch.")
@@ -386,10 +409,59 @@ mod tests {
     }
 
     #[test]
+    fn account_command_errors_match_eicrud() {
+        assert_eq!(
+            body(&wire_parts(&Error::InvalidEmailToken)),
+            r#"{"message":"{\"message\":\"Token expired\",\"code\":7}","error":"Bad Request","statusCode":400,"code":7}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::TargetUserNotFound)),
+            r#"{"message":"{\"message\":\"User not found\",\"code\":9}","error":"Bad Request","statusCode":400,"code":9}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::EmailAlreadySent)),
+            r#"{"message":"{\"message\":\"Email already sent, check your spam folder or try again later\",\"code\":6}","error":"Bad Request","statusCode":400,"code":6}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::WrongPassword)),
+            r#"{"message":"{\"message\":\"Invalid credentials\",\"code\":5}","error":"Bad Request","statusCode":400,"code":5}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::LoginRequired("change password"))),
+            r#"{"message":"Must be logged to change password","error":"Forbidden","statusCode":403,"code":108}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::NotAllowedToTimeout {
+                role: "admin".into()
+            })),
+            r#"{"message":"Not allowed to timeout user of role admin","error":"Unauthorized","statusCode":401,"code":104}"#
+        );
+        assert_eq!(
+            body(&wire_parts(&Error::InvalidExpiresIn {
+                value: 9999999999,
+                max: 2592000
+            })),
+            r#"{"message":"Invalid expiresInSec: 9999999999 max: 2592000","error":"Bad Request","statusCode":400,"code":10}"#
+        );
+    }
+
+    #[test]
     fn lockout_is_429_with_the_wait_in_seconds() {
         assert_eq!(
             body(&wire_parts(&Error::LockedOut { wait_seconds: 36 })),
             r#"{"statusCode":429,"error":"Too Many Requests","message":"{\"message\":\"Too many login attempts. Please wait\",\"code\":3,\"data\":\"36 seconds\"}","code":3,"data":"36 seconds"}"#
+        );
+    }
+
+    #[test]
+    fn mail_failures_are_503_without_detail() {
+        let parts = wire_parts(&Error::MailNotSent(Box::new(Error::Internal(
+            "smtp: connection refused",
+        ))));
+        assert_eq!(parts.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            body(&parts),
+            r#"{"message":"The email could not be sent. Please try again later.","error":"Service Unavailable","statusCode":503,"code":112}"#
         );
     }
 }

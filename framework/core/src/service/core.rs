@@ -12,9 +12,10 @@ use serde_json::Value as Json;
 
 use super::Map;
 use super::hooks::Hooks;
+use super::increment::{Increment, applicable};
 use crate::context::CrudContext;
 use crate::error::{Error, Result, Target};
-use crate::storage::{Db, EntityInfo, Failures, Select, now, value_to_json};
+use crate::storage::{Changes, Db, EntityInfo, Failures, Select, now, value_to_json};
 
 /// The state of one service: its entity, database and hooks.
 #[derive(Clone)]
@@ -24,6 +25,8 @@ pub(crate) struct ServiceCore {
     pub(crate) schema: schemars::Schema,
     pub(crate) db: Db,
     pub(crate) hooks: Option<Arc<dyn Hooks>>,
+    /// Counters every update adds to (when their trigger fields are set).
+    pub(crate) increments: Vec<Increment>,
     /// CREATE TABLE / INDEX IF NOT EXISTS, built for the database's backend.
     pub(crate) create_table: Vec<Statement>,
 }
@@ -35,6 +38,7 @@ impl fmt::Debug for ServiceCore {
             .field("table", &self.info.table())
             .field("backend", &self.db.backend())
             .field("hooks", &self.hooks.is_some())
+            .field("increments", &self.increments)
             .finish_non_exhaustive()
     }
 }
@@ -205,11 +209,12 @@ impl ServiceCore {
         Ok(PreparedInsert { row, output })
     }
 
-    /// Checks and converts the data of an update; adds `updatedAt = now`.
+    /// Checks and converts the data of an update; adds `updatedAt = now` and
+    /// the service's and the call's increments that apply to the data.
     ///
     /// `createdAt` and `updatedAt` in the data are ignored (the framework
     /// keeps them); the id may not be changed.
-    pub(crate) fn prepare_update(&self, data: &Map) -> Result<Vec<(usize, Value)>> {
+    pub(crate) fn prepare_update(&self, data: &Map, increments: &[Increment]) -> Result<Changes> {
         let info = &self.info;
         if data.contains_key(&info.id().wire) {
             return Err(Error::CannotUpdateId);
@@ -240,7 +245,8 @@ impl ServiceCore {
         {
             sets.push((index, Value::ChronoDateTimeUtc(Some(now()))));
         }
-        Ok(sets)
+        let increments = applicable(info, &self.increments, increments, data)?;
+        Ok(Changes { sets, increments })
     }
 
     /// `query` with its id field set to the list `ids` (the `in` operations).

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::core::ServiceCore;
 use super::hooks::Hooks;
-use super::{DynService, Map};
+use super::{DynService, Increment, Map};
 use crate::context::CrudContext;
 use crate::error::{Error, Result};
 use crate::shared::{DeleteResponse, FindResponse, PatchResponse};
@@ -111,6 +111,7 @@ where
                 schema,
                 db,
                 hooks: None,
+                increments: Vec::new(),
                 create_table,
             }),
             entity: PhantomData,
@@ -128,6 +129,23 @@ impl<E: EntityTrait> CrudService<E> {
             core: Arc::new(core),
             entity: PhantomData,
         }
+    }
+
+    /// The same service with a counter every update adds to (see
+    /// [`Increment`]), in the UPDATE that applies the update.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidQuery`] when the increment names a field the entity
+    /// lacks, or a counter that is not an integer field.
+    pub fn with_increment(self, increment: Increment) -> Result<Self> {
+        increment.check(&self.core.info)?;
+        let mut core = Arc::unwrap_or_clone(self.core);
+        core.increments.push(increment);
+        Ok(Self {
+            core: Arc::new(core),
+            entity: PhantomData,
+        })
     }
 
     /// This service as a trait object, for a registry of services by name.
@@ -257,7 +275,29 @@ impl<E: EntityTrait> CrudService<E> {
     ///
     /// One UPDATE: if dropped, every matching row is updated or none.
     pub async fn patch(&self, query: Map, data: Map, ctx: &CrudContext) -> Result<PatchResponse> {
-        self.core.patch(query, data, ctx).await
+        self.core.patch(query, data, &[], ctx).await
+    }
+
+    /// [`patch`](Self::patch) that also adds to counters (beyond the
+    /// service's own [`with_increment`](Self::with_increment) ones).
+    ///
+    /// # Errors
+    ///
+    /// As [`patch`](Self::patch); [`Error::InvalidQuery`] for a bad
+    /// increment; [`Error::ManagedField`] when `data` sets an incremented
+    /// counter.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`patch`](Self::patch).
+    pub async fn patch_with(
+        &self,
+        query: Map,
+        data: Map,
+        increments: &[Increment],
+        ctx: &CrudContext,
+    ) -> Result<PatchResponse> {
+        self.core.patch(query, data, increments, ctx).await
     }
 
     /// Updates the first row matching the query; with `returnUpdatedEntity`
@@ -277,7 +317,27 @@ impl<E: EntityTrait> CrudService<E> {
         data: Map,
         ctx: &CrudContext,
     ) -> Result<PatchResponse> {
-        self.core.patch_one(query, data, ctx).await
+        self.core.patch_one(query, data, &[], ctx).await
+    }
+
+    /// [`patch_one`](Self::patch_one) that also adds to counters (beyond the
+    /// service's own [`with_increment`](Self::with_increment) ones).
+    ///
+    /// # Errors
+    ///
+    /// As [`patch_one`](Self::patch_one) and [`patch_with`](Self::patch_with).
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`patch_one`](Self::patch_one).
+    pub async fn patch_one_with(
+        &self,
+        query: Map,
+        data: Map,
+        increments: &[Increment],
+        ctx: &CrudContext,
+    ) -> Result<PatchResponse> {
+        self.core.patch_one(query, data, increments, ctx).await
     }
 
     /// [`patch`](Self::patch) restricted to rows whose id is in `ids`.

@@ -6,6 +6,7 @@
 //! - [`DynService`] is the same without the entity type, for the HTTP
 //!   layer's registry of services by name.
 //! - [`Hooks`] run before and after operations and on their errors.
+//! - [`Increment`]s add to counters atomically, in the UPDATE itself.
 //!
 //! Answers have eicrud's shapes: a created row is the id, the fields given,
 //! then `createdAt`/`updatedAt`; a read row has every column (unset ones
@@ -21,6 +22,7 @@ mod core;
 mod crud;
 mod dyn_service;
 mod hooks;
+mod increment;
 mod read;
 mod write;
 
@@ -32,6 +34,7 @@ pub use futures_util::future::BoxFuture;
 pub use self::crud::CrudService;
 pub use self::dyn_service::DynService;
 pub use self::hooks::Hooks;
+pub use self::increment::Increment;
 
 /// A JSON object: a query, the data of a write, a row.
 pub type Map = serde_json::Map<String, serde_json::Value>;

@@ -10,10 +10,11 @@ use serde_json::Value as Json;
 use super::Map;
 use super::core::{PreparedInsert, ServiceCore};
 use super::hooks::{Family, recover};
+use super::increment::Increment;
 use crate::context::CrudContext;
 use crate::error::{Error, Result};
 use crate::shared::{DeleteResponse, PatchResponse};
-use crate::storage::table;
+use crate::storage::{Changes, table};
 
 impl ServiceCore {
     pub(crate) async fn create(&self, data: Map, ctx: &CrudContext) -> Result<Json> {
@@ -88,10 +89,11 @@ impl ServiceCore {
         &self,
         query: Map,
         data: Map,
+        increments: &[Increment],
         ctx: &CrudContext,
     ) -> Result<PatchResponse> {
         first(
-            self.update_with_hooks(vec![(query, data)], ctx, Mode::Many, true)
+            self.update_with_hooks(vec![(query, data)], increments, ctx, Mode::Many, true)
                 .await?,
         )
     }
@@ -103,17 +105,18 @@ impl ServiceCore {
         data: Map,
         ctx: &CrudContext,
     ) -> Result<PatchResponse> {
-        self.patch(self.with_ids(query, ids), data, ctx).await
+        self.patch(self.with_ids(query, ids), data, &[], ctx).await
     }
 
     pub(crate) async fn patch_one(
         &self,
         query: Map,
         data: Map,
+        increments: &[Increment],
         ctx: &CrudContext,
     ) -> Result<PatchResponse> {
         first(
-            self.update_with_hooks(vec![(query, data)], ctx, Mode::One, true)
+            self.update_with_hooks(vec![(query, data)], increments, ctx, Mode::One, true)
                 .await?,
         )
     }
@@ -123,13 +126,14 @@ impl ServiceCore {
         updates: Vec<(Map, Map)>,
         ctx: &CrudContext,
     ) -> Result<Vec<PatchResponse>> {
-        self.update_with_hooks(updates, ctx, Mode::Many, false)
+        self.update_with_hooks(updates, &[], ctx, Mode::Many, false)
             .await
     }
 
     async fn update_with_hooks(
         &self,
         updates: Vec<(Map, Map)>,
+        increments: &[Increment],
         ctx: &CrudContext,
         mode: Mode,
         single: bool,
@@ -141,8 +145,8 @@ impl ServiceCore {
                 hooks.before_update(ctx, &mut updates).await?;
             }
             let mut results = match mode {
-                Mode::Many => self.update_many(updates).await?,
-                Mode::One => self.update_one(updates, ctx).await?,
+                Mode::Many => self.update_many(updates, increments).await?,
+                Mode::One => self.update_one(updates, increments, ctx).await?,
             };
             if let Some(hooks) = hooks {
                 hooks.after_update(ctx, &mut results).await?;
@@ -158,13 +162,17 @@ impl ServiceCore {
     }
 
     /// Bulk UPDATEs: one statement, or one transaction for several.
-    async fn update_many(&self, updates: Vec<(Map, Map)>) -> Result<Vec<PatchResponse>> {
+    async fn update_many(
+        &self,
+        updates: Vec<(Map, Map)>,
+        increments: &[Increment],
+    ) -> Result<Vec<PatchResponse>> {
         let prepared = updates
             .iter()
             .map(|(query, data)| {
                 Ok((
                     self.info.condition(query, true)?,
-                    self.prepare_update(data)?,
+                    self.prepare_update(data, increments)?,
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -180,11 +188,11 @@ impl ServiceCore {
     async fn run_updates<C: ConnectionTrait>(
         &self,
         conn: &C,
-        prepared: Vec<(Condition, Vec<(usize, sea_orm::sea_query::Value)>)>,
+        prepared: Vec<(Condition, Changes)>,
     ) -> Result<Vec<PatchResponse>> {
         let mut results = Vec::with_capacity(prepared.len());
-        for (condition, sets) in prepared {
-            let count = table::update(conn, &self.info, condition, sets).await?;
+        for (condition, changes) in prepared {
+            let count = table::update(conn, &self.info, condition, changes).await?;
             results.push(PatchResponse {
                 count,
                 updated: None,
@@ -198,6 +206,7 @@ impl ServiceCore {
     async fn update_one(
         &self,
         updates: Vec<(Map, Map)>,
+        increments: &[Increment],
         ctx: &CrudContext,
     ) -> Result<Vec<PatchResponse>> {
         let return_updated = ctx.options.return_updated_entity == Some(true);
@@ -205,7 +214,7 @@ impl ServiceCore {
         let txn = self.db.begin_write().await?;
         let mut results = Vec::with_capacity(updates.len());
         for (query, data) in &updates {
-            let sets = self.prepare_update(data)?;
+            let changes = self.prepare_update(data, increments)?;
             let find = self.first_row(query, &[], ctx)?;
             let row = table::select(&txn, &self.info, &find)
                 .await?
@@ -213,8 +222,13 @@ impl ServiceCore {
                 .next()
                 .ok_or(Error::EntityNotFound)?;
             let id = self.row_id(&row)?;
-            let count =
-                table::update(&txn, &self.info, self.info.id_condition(id.clone()), sets).await?;
+            let count = table::update(
+                &txn,
+                &self.info,
+                self.info.id_condition(id.clone()),
+                changes,
+            )
+            .await?;
             let updated = if return_updated {
                 let mut reread = self.first_row(&Map::new(), &columns, ctx)?;
                 reread.condition = self.info.id_condition(id);

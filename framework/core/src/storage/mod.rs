@@ -76,6 +76,6 @@ pub use self::time::{
 };
 
 pub(crate) use self::convert::{Failures, value_to_json};
-pub(crate) use self::query::Select;
+pub(crate) use self::query::{Changes, Select};
 pub(crate) use self::schema::run_statements;
 pub(crate) use self::time::now;

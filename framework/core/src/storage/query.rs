@@ -15,6 +15,23 @@ use super::info::{ColumnKind, EntityInfo};
 use crate::error::{Error, Target};
 use crate::shared::{OrderBy, SortDirection};
 
+/// What an UPDATE changes: values to set and counters to add to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Changes {
+    /// Column index and value.
+    pub(crate) sets: Vec<(usize, Value)>,
+    /// Column index and amount added (`NULL` counts as 0); each column at
+    /// most once and never also in `sets`.
+    pub(crate) increments: Vec<(usize, i64)>,
+}
+
+impl Changes {
+    /// Whether the update changes nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.sets.is_empty() && self.increments.is_empty()
+    }
+}
+
 /// A SELECT: which rows, which columns, in which order, which page.
 #[derive(Debug, Clone)]
 pub(crate) struct Select {
@@ -197,17 +214,25 @@ impl EntityInfo {
         Ok(stmt)
     }
 
+    /// `UPDATE … SET col = ?, …, counter = COALESCE(counter, 0) + ? WHERE …`:
+    /// the increments are computed by the database, in the statement, so
+    /// concurrent updates never lose one.
     pub(crate) fn update_statement(
         &self,
         condition: Condition,
-        sets: Vec<(usize, Value)>,
+        changes: Changes,
     ) -> UpdateStatement {
+        let sets = changes
+            .sets
+            .into_iter()
+            .map(|(i, v)| (self.column_ref(i), Expr::val(v)));
+        let increments = changes.increments.into_iter().map(|(i, by)| {
+            let column = Expr::col(self.column_ref(i));
+            (self.column_ref(i), column.if_null(0).add(by))
+        });
         Query::update()
             .table(self.table_ref())
-            .values(
-                sets.into_iter()
-                    .map(|(i, v)| (self.column_ref(i), Expr::val(v))),
-            )
+            .values(sets.chain(increments))
             .cond_where(condition)
             .to_owned()
     }
@@ -409,7 +434,10 @@ mod tests {
         let likes = info.index_of("likes").expect("likes");
         let update = info.update_statement(
             info.id_condition(Value::String(Some("a".into()))),
-            vec![(likes, Value::BigInt(Some(4)))],
+            Changes {
+                sets: vec![(likes, Value::BigInt(Some(4)))],
+                increments: Vec::new(),
+            },
         );
         assert_eq!(
             update.to_string(PostgresQueryBuilder),
@@ -425,5 +453,29 @@ mod tests {
             insert.to_string(SqliteQueryBuilder),
             r#"INSERT INTO "post" ("id", "likes") VALUES ('a', NULL)"#
         );
+    }
+
+    #[test]
+    fn increments_are_computed_by_the_database() {
+        let info = info();
+        let likes = info.index_of("likes").expect("likes");
+        let title = info.index_of("title").expect("title");
+        let update = info.update_statement(
+            info.id_condition(Value::String(Some("a".into()))),
+            Changes {
+                sets: vec![(title, Value::String(Some("t".into())))],
+                increments: vec![(likes, 1)],
+            },
+        );
+        assert_eq!(
+            update.to_string(PostgresQueryBuilder),
+            r#"UPDATE "post" SET "title" = 't', "likes" = COALESCE("likes", 0) + 1 WHERE "id" = 'a'"#
+        );
+        assert_eq!(
+            update.to_string(SqliteQueryBuilder),
+            r#"UPDATE "post" SET "title" = 't', "likes" = IFNULL("likes", 0) + 1 WHERE "id" = 'a'"#
+        );
+        let (_, values) = update.build(PostgresQueryBuilder);
+        assert_eq!(values.0.len(), 4, "the amount is bound too");
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json};
 
 use super::convert::read_row;
 use super::info::EntityInfo;
-use super::query::Select;
+use super::query::{Changes, Select};
 use crate::error::Error;
 
 /// Reads the rows of a SELECT as JSON objects.
@@ -46,20 +46,21 @@ pub(crate) async fn insert<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Updates the rows matching a condition; returns how many.
+/// Updates the rows matching a condition (values set, counters increased);
+/// returns how many.
 pub(crate) async fn update<C: ConnectionTrait>(
     conn: &C,
     info: &EntityInfo,
     condition: Condition,
-    sets: Vec<(usize, Value)>,
+    changes: Changes,
 ) -> Result<u64, Error> {
-    if sets.is_empty() {
+    if changes.is_empty() {
         // Nothing to set (an entity without updatedAt and empty data): the
         // rows "updated" are the rows matched.
         return count(conn, info, condition).await;
     }
     let result = conn
-        .execute(&info.update_statement(condition, sets))
+        .execute(&info.update_statement(condition, changes))
         .await?;
     Ok(result.rows_affected())
 }

@@ -37,7 +37,7 @@ impl CrudUserService {
         if let Some(username) = &dto.username {
             data.insert("username".into(), Value::String(username.clone()));
         }
-        let created = match self.inner.crud.create(data, ctx).await {
+        let created = match self.inner.crud.service().create(data, ctx).await {
             Err(Error::UniqueViolation) => return Err(Error::EmailAlreadyTaken),
             other => other?,
         };

@@ -26,11 +26,21 @@ impl CrudUserService {
             ctx.set_cookie(crate::http::CLEAR_JWT_COOKIE)?;
             Ok(())
         });
-        vec![
+        let mut specs = vec![
             create_account.into_spec(),
             login.into_spec(),
             check_jwt.into_spec(),
             logout.into_spec(),
-        ]
+        ];
+        specs.extend([
+            self.logout_everywhere_command(),
+            self.change_password_command(),
+            self.send_verification_email_command(),
+            self.verify_email_command(),
+            self.send_password_reset_email_command(),
+            self.reset_password_command(),
+            self.timeout_user_command(),
+        ]);
+        specs
     }
 }

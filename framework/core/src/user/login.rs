@@ -169,7 +169,7 @@ impl CrudUserService {
         }
     }
 
-    fn token_lifetime(&self, expires_in_sec: Option<i64>) -> Result<i64> {
+    pub(super) fn token_lifetime(&self, expires_in_sec: Option<i64>) -> Result<i64> {
         let max = self.inner.options.max_token_lifetime.as_secs() as i64;
         match expires_in_sec {
             None => Ok(self.inner.options.token_lifetime.as_secs() as i64),

@@ -1,8 +1,11 @@
 //! The built-in user service: accounts, login and access tokens.
 //!
-//! [`CrudUserService`] is the CRUD service of the [`entity`] plus eicrud's
-//! account commands (`create_account`, `login`, `check_jwt`, `logout`), and
-//! the guard that turns a bearer token into the request's user.
+//! [`CrudUserService`] is the CRUD service of the [`entity`] ([`UserCrud`])
+//! plus eicrud's account commands (`create_account`, `login`, `check_jwt`,
+//! `logout`, `logout_everywhere`, `change_password`,
+//! `send_verification_email`, `verify_email`, `send_password_reset_email`,
+//! `reset_password`, `timeout_user`), and the guard that turns a bearer
+//! token into the request's user.
 //!
 //! Abilities decide who may call each command, as for any other command:
 //! nothing is allowed unless a rule says so.
@@ -10,17 +13,24 @@
 mod account;
 mod commands;
 pub(crate) mod cookies;
+mod crud;
 pub mod entity;
 mod guard;
 mod login;
+mod moderation;
 mod options;
+mod password_reset;
 mod session;
+mod sessions;
+mod tokens;
 mod two_factor;
+mod verification;
 
 use std::sync::Arc;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+pub use self::crud::UserCrud;
 pub use self::options::UserOptions;
 
 use crate::auth::{PasswordHasher, TokenKeys};
@@ -41,7 +51,7 @@ pub struct CrudUserService {
 
 #[derive(Debug)]
 struct Inner {
-    crud: CrudService<entity::Entity>,
+    crud: UserCrud,
     db: Db,
     hasher: PasswordHasher,
     keys: TokenKeys,
@@ -68,8 +78,12 @@ impl CrudUserService {
     ///
     /// As [`CrudUserService::new`].
     pub fn with_email(db: Db, options: UserOptions, email: impl EmailService) -> Result<Self> {
-        let crud = CrudService::new(USER_SERVICE, db.clone())?;
         let hasher = PasswordHasher::new(options.password)?;
+        let crud = UserCrud::new(
+            CrudService::new(USER_SERVICE, db.clone())?,
+            hasher.clone(),
+            &options,
+        )?;
         let keys = TokenKeys::from_secret(&options.jwt_secret)?;
         let csrf_key = keys.derive_subkey("eicrud-csrf")?;
         Ok(Self {
@@ -85,8 +99,9 @@ impl CrudUserService {
         })
     }
 
-    /// The CRUD service of the user entity.
-    pub fn crud(&self) -> &CrudService<entity::Entity> {
+    /// The CRUD service of the user entity, with the user rules (passwords
+    /// hashed, sessions revoked when a credential changes).
+    pub fn crud(&self) -> &UserCrud {
         &self.inner.crud
     }
 

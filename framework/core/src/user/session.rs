@@ -5,7 +5,7 @@ use chrono::Utc;
 use super::CrudUserService;
 use crate::command::CommandContext;
 use crate::error::{Error, Result};
-use crate::shared::user::{CheckJwtResponseDto, LoginDto, LoginResponseDto};
+use crate::shared::user::{AccessTokenDto, CheckJwtResponseDto, LoginDto, LoginResponseDto};
 
 impl CrudUserService {
     /// `login` as a command: with `options.jwtCookie` the session goes into
@@ -28,6 +28,30 @@ impl CrudUserService {
         Ok(LoginResponseDto {
             access_token: format!("{}#{}", session.token, session.nonce),
             user_id: answer.user_id,
+        })
+    }
+
+    /// The answer of a command that may log the user in (`logMeIn`): in
+    /// cookie mode the new token goes into cookies and the answer's token is
+    /// `<jwt>#<csrf nonce>`, as for `login`.
+    pub(crate) fn cookie_answer(
+        &self,
+        ctx: &CommandContext,
+        answer: AccessTokenDto,
+    ) -> Result<AccessTokenDto> {
+        let Some(token) = answer.access_token.as_deref() else {
+            return Ok(answer);
+        };
+        if ctx.crud.options.jwt_cookie != Some(true) {
+            return Ok(answer);
+        }
+        let claims = self.keys().verify(token)?;
+        let session = self.cookie_session(&claims, None)?;
+        for cookie in &session.set_cookies {
+            ctx.set_cookie(cookie)?;
+        }
+        Ok(AccessTokenDto {
+            access_token: Some(format!("{}#{}", session.token, session.nonce)),
         })
     }
 

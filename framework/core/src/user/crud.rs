@@ -1,0 +1,563 @@
+//! [`UserCrud`]: the user entity's CRUD service, with the rules every write
+//! of a user obeys, whoever makes it.
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+
+use super::entity;
+use crate::auth::PasswordHasher;
+use crate::context::CrudContext;
+use crate::error::{Error, PropertyFailure, Result, SetupError, Target, ValidationError};
+use crate::service::{CrudService, DynService, Increment, Map};
+use crate::shared::{DeleteResponse, FindResponse, PatchResponse};
+use crate::storage::EntityInfo;
+
+/// The wire name of the revocation counter.
+pub(super) const RVKD: &str = "rvkd";
+/// The wire name of the password hash.
+pub(super) const PASSWORD: &str = "password";
+
+/// The user entity's CRUD service as the HTTP layer serves it and the
+/// account commands write through it:
+///
+/// - a `password` in the data is checked against the length policy and
+///   stored as an argon2id hash, never as given, even when an administrator
+///   patches it;
+/// - an update that sets a field of
+///   [`fields_that_reset_revoked_count`](super::UserOptions::fields_that_reset_revoked_count)
+///   (password, email, username by default) adds one to `rvkd` in the same
+///   UPDATE, so every token issued before fails with 401 code 4;
+/// - `rvkd` itself cannot be written: it only grows, so a revoked token can
+///   never become valid again.
+///
+/// Every operation of [`DynService`] is available; reads are the generic
+/// service's (secret columns are never returned).
+#[derive(Clone, Debug)]
+pub struct UserCrud {
+    service: CrudService<entity::Entity>,
+    hasher: PasswordHasher,
+    min_length: usize,
+    max_length: usize,
+}
+
+impl UserCrud {
+    pub(super) fn new(
+        service: CrudService<entity::Entity>,
+        hasher: PasswordHasher,
+        options: &super::UserOptions,
+    ) -> Result<Self> {
+        let fields: Vec<&str> = options
+            .fields_that_reset_revoked_count
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let service = if fields.is_empty() {
+            service
+        } else {
+            service
+                .with_increment(Increment::new(RVKD, 1).when_any_set(&fields))
+                .map_err(|err| SetupError::InvalidSetting {
+                    name: "fields_that_reset_revoked_count",
+                    reason: err.to_string(),
+                })?
+        };
+        Ok(Self {
+            service,
+            hasher,
+            min_length: options.password_min_length,
+            max_length: options.password_max_length,
+        })
+    }
+
+    /// The generic service underneath, for writes whose password is already
+    /// hashed (account creation).
+    pub(super) fn service(&self) -> &CrudService<entity::Entity> {
+        &self.service
+    }
+
+    /// Checks a new password against the length policy; `dto` and `field`
+    /// name it in the validation message.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PasswordTooLong`] (code 11) above the maximum;
+    /// [`Error::Validation`] (`minLength`) below the minimum.
+    pub(super) fn check_password(&self, password: &str, dto: &str, field: &str) -> Result<()> {
+        let length = password.chars().count();
+        if length > self.max_length {
+            return Err(Error::PasswordTooLong);
+        }
+        if length < self.min_length {
+            return Err(Error::Validation(ValidationError {
+                target: Target::Data,
+                type_name: dto.to_owned(),
+                failures: vec![PropertyFailure {
+                    property: field.to_owned(),
+                    constraints: vec!["minLength"],
+                }],
+            }));
+        }
+        Ok(())
+    }
+
+    /// Replaces a string `password` by its hash, after the policy check.
+    /// Other values are left for the service's type check to refuse.
+    async fn hash_password(&self, data: &mut Map) -> Result<()> {
+        if let Some(Value::String(password)) = data.get(PASSWORD) {
+            let password = password.clone();
+            let type_name = self.service.info().type_name();
+            self.check_password(&password, type_name, PASSWORD)?;
+            let hash = self.hasher.hash(&password).await?;
+            data.insert(PASSWORD.to_owned(), Value::String(hash));
+        }
+        Ok(())
+    }
+
+    /// The data of an update, checked and with its password hashed.
+    async fn update_data(&self, mut data: Map) -> Result<Map> {
+        if data.contains_key(RVKD) {
+            return Err(Error::ManagedField(RVKD.to_owned()));
+        }
+        self.hash_password(&mut data).await?;
+        Ok(data)
+    }
+
+    /// [`CrudService::create`] with the password hashed.
+    ///
+    /// # Errors
+    ///
+    /// As [`CrudService::create`]; the password policy's errors.
+    pub async fn create(&self, mut data: Map, ctx: &CrudContext) -> Result<Value> {
+        self.hash_password(&mut data).await?;
+        self.service.create(data, ctx).await
+    }
+
+    /// [`CrudService::create_batch`] with the passwords hashed.
+    ///
+    /// # Errors
+    ///
+    /// As [`UserCrud::create`], for any row.
+    pub async fn create_batch(&self, data: Vec<Map>, ctx: &CrudContext) -> Result<Vec<Value>> {
+        let mut hashed = Vec::with_capacity(data.len());
+        for mut item in data {
+            self.hash_password(&mut item).await?;
+            hashed.push(item);
+        }
+        self.service.create_batch(hashed, ctx).await
+    }
+
+    /// [`CrudService::patch`] under the user rules.
+    ///
+    /// # Errors
+    ///
+    /// As [`CrudService::patch`]; [`Error::ManagedField`] when the data sets
+    /// `rvkd`; the password policy's errors.
+    ///
+    /// # Cancel safety
+    ///
+    /// One UPDATE, revocation included: all of it is written, or nothing.
+    pub async fn patch(&self, query: Map, data: Map, ctx: &CrudContext) -> Result<PatchResponse> {
+        let data = self.update_data(data).await?;
+        self.service.patch(query, data, ctx).await
+    }
+
+    /// [`CrudService::patch_one`] under the user rules.
+    ///
+    /// # Errors
+    ///
+    /// As [`UserCrud::patch`] and [`CrudService::patch_one`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`CrudService::patch_one`].
+    pub async fn patch_one(
+        &self,
+        query: Map,
+        data: Map,
+        ctx: &CrudContext,
+    ) -> Result<PatchResponse> {
+        self.patch_one_with(query, data, &[], ctx).await
+    }
+
+    /// [`CrudService::patch_one_with`] under the user rules.
+    ///
+    /// # Errors
+    ///
+    /// As [`UserCrud::patch_one`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`CrudService::patch_one`].
+    pub async fn patch_one_with(
+        &self,
+        query: Map,
+        data: Map,
+        increments: &[Increment],
+        ctx: &CrudContext,
+    ) -> Result<PatchResponse> {
+        let data = self.update_data(data).await?;
+        self.service
+            .patch_one_with(query, data, increments, ctx)
+            .await
+    }
+
+    /// [`CrudService::patch_in`] under the user rules.
+    ///
+    /// # Errors
+    ///
+    /// As [`UserCrud::patch`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`UserCrud::patch`].
+    pub async fn patch_in(
+        &self,
+        ids: Vec<Value>,
+        query: Map,
+        data: Map,
+        ctx: &CrudContext,
+    ) -> Result<PatchResponse> {
+        let data = self.update_data(data).await?;
+        self.service.patch_in(ids, query, data, ctx).await
+    }
+
+    /// [`CrudService::patch_batch`] under the user rules.
+    ///
+    /// # Errors
+    ///
+    /// As [`UserCrud::patch`], for any pair.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`CrudService::patch_batch`].
+    pub async fn patch_batch(
+        &self,
+        updates: Vec<(Map, Map)>,
+        ctx: &CrudContext,
+    ) -> Result<Vec<PatchResponse>> {
+        let mut checked = Vec::with_capacity(updates.len());
+        for (query, data) in updates {
+            checked.push((query, self.update_data(data).await?));
+        }
+        self.service.patch_batch(checked, ctx).await
+    }
+}
+
+impl DynService for UserCrud {
+    fn name(&self) -> &str {
+        self.service.name()
+    }
+
+    fn info(&self) -> &EntityInfo {
+        self.service.info()
+    }
+
+    fn model_schema(&self) -> &schemars::Schema {
+        self.service.model_schema()
+    }
+
+    fn ensure_table(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.service.ensure_table())
+    }
+
+    fn create<'a>(&'a self, data: Map, ctx: &'a CrudContext) -> BoxFuture<'a, Result<Value>> {
+        Box::pin(UserCrud::create(self, data, ctx))
+    }
+
+    fn create_batch<'a>(
+        &'a self,
+        data: Vec<Map>,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<Vec<Value>>> {
+        Box::pin(UserCrud::create_batch(self, data, ctx))
+    }
+
+    fn find_one<'a>(
+        &'a self,
+        query: Map,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<Option<Value>>> {
+        Box::pin(self.service.find_one(query, ctx))
+    }
+
+    fn find<'a>(
+        &'a self,
+        query: Map,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<FindResponse<Value>>> {
+        Box::pin(self.service.find(query, ctx))
+    }
+
+    fn find_in<'a>(
+        &'a self,
+        ids: Vec<Value>,
+        query: Map,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<FindResponse<Value>>> {
+        Box::pin(self.service.find_in(ids, query, ctx))
+    }
+
+    fn find_ids<'a>(
+        &'a self,
+        query: Map,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<FindResponse<Value>>> {
+        Box::pin(self.service.find_ids(query, ctx))
+    }
+
+    fn patch<'a>(
+        &'a self,
+        query: Map,
+        data: Map,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<PatchResponse>> {
+        Box::pin(UserCrud::patch(self, query, data, ctx))
+    }
+
+    fn patch_one<'a>(
+        &'a self,
+        query: Map,
+        data: Map,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<PatchResponse>> {
+        Box::pin(UserCrud::patch_one(self, query, data, ctx))
+    }
+
+    fn patch_in<'a>(
+        &'a self,
+        ids: Vec<Value>,
+        query: Map,
+        data: Map,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<PatchResponse>> {
+        Box::pin(UserCrud::patch_in(self, ids, query, data, ctx))
+    }
+
+    fn patch_batch<'a>(
+        &'a self,
+        updates: Vec<(Map, Map)>,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<Vec<PatchResponse>>> {
+        Box::pin(UserCrud::patch_batch(self, updates, ctx))
+    }
+
+    fn delete<'a>(
+        &'a self,
+        query: Map,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<DeleteResponse>> {
+        Box::pin(self.service.delete(query, ctx))
+    }
+
+    fn delete_one<'a>(
+        &'a self,
+        query: Map,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<DeleteResponse>> {
+        Box::pin(self.service.delete_one(query, ctx))
+    }
+
+    fn delete_in<'a>(
+        &'a self,
+        ids: Vec<Value>,
+        query: Map,
+        ctx: &'a CrudContext,
+    ) -> BoxFuture<'a, Result<DeleteResponse>> {
+        Box::pin(self.service.delete_in(ids, query, ctx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::auth::PasswordParams;
+    use crate::context::Verb;
+    use crate::storage::Db;
+    use crate::user::{CrudUserService, UserOptions};
+
+    fn obj(value: Value) -> Map {
+        value.as_object().cloned().expect("an object")
+    }
+
+    fn ctx() -> CrudContext {
+        CrudContext::internal(Verb::Patch, "user")
+    }
+
+    async fn users(db: Db) -> CrudUserService {
+        let mut options = UserOptions::new("unit secret");
+        options.password = PasswordParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let users = CrudUserService::new(db, options).expect("user service");
+        users.crud().ensure_table().await.expect("user table");
+        users
+    }
+
+    async fn stored(users: &CrudUserService, id: &str) -> entity::Model {
+        users
+            .find_by_id(id)
+            .await
+            .expect("database")
+            .expect("the user")
+    }
+
+    crate::db_test!(every_password_write_is_hashed, |db| {
+        let users = users(db).await;
+        let crud = users.crud();
+        let created = crud
+            .create(
+                obj(json!({"email": "a@b.test", "password": "clear-text-1", "role": "user"})),
+                &ctx(),
+            )
+            .await
+            .expect("create");
+        assert_eq!(created.get("password"), None, "secrets are never answered");
+        let id = created["id"].as_str().expect("id").to_owned();
+        let row = stored(&users, &id).await;
+        assert!(row.password.starts_with("$argon2id$"));
+        assert!(
+            users
+                .hasher()
+                .verify("clear-text-1", Some(row.password))
+                .await
+                .expect("verify")
+        );
+
+        let batch = crud
+            .create_batch(
+                vec![obj(
+                    json!({"email": "c@b.test", "password": "clear-text-2", "role": "user"}),
+                )],
+                &ctx(),
+            )
+            .await
+            .expect("create batch");
+        let other = batch[0]["id"].as_str().expect("id").to_owned();
+        assert!(
+            stored(&users, &other)
+                .await
+                .password
+                .starts_with("$argon2id$")
+        );
+
+        crud.patch_batch(
+            vec![
+                (
+                    obj(json!({"id": id})),
+                    obj(json!({"password": "clear-text-3"})),
+                ),
+                (obj(json!({"id": other})), obj(json!({"trust": 1}))),
+            ],
+            &ctx(),
+        )
+        .await
+        .expect("patch batch");
+        let row = stored(&users, &id).await;
+        assert!(
+            users
+                .hasher()
+                .verify("clear-text-3", Some(row.password))
+                .await
+                .expect("verify")
+        );
+        assert_eq!(row.rvkd, Some(1));
+        assert_eq!(
+            stored(&users, &other).await.rvkd,
+            None,
+            "no credential changed"
+        );
+
+        crud.patch_in(
+            vec![json!(id)],
+            Map::new(),
+            obj(json!({"username": "ann"})),
+            &ctx(),
+        )
+        .await
+        .expect("patch in");
+        assert_eq!(stored(&users, &id).await.rvkd, Some(2));
+    });
+
+    crate::db_test!(password_policy_applies_to_crud_writes, |db| {
+        let users = users(db).await;
+        let crud = users.crud();
+        let err = crud
+            .create(
+                obj(json!({"email": "a@b.test", "password": "short", "role": "user"})),
+                &ctx(),
+            )
+            .await
+            .expect_err("too short");
+        assert_eq!(
+            err.to_string(),
+            "Validation error Data: An instance of User has failed the validation:\n - property password has failed the following constraints: minLength \n"
+        );
+        let err = crud
+            .create(
+                obj(json!({"email": "a@b.test", "password": "p".repeat(65), "role": "user"})),
+                &ctx(),
+            )
+            .await
+            .expect_err("too long");
+        assert!(matches!(err, Error::PasswordTooLong), "{err:?}");
+        let err = crud
+            .create(
+                obj(json!({"email": "a@b.test", "password": 12345678, "role": "user"})),
+                &ctx(),
+            )
+            .await
+            .expect_err("not a string");
+        assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    });
+
+    crate::db_test!(rvkd_is_never_written_by_data, |db| {
+        let users = users(db).await;
+        let crud = users.crud();
+        let created = crud
+            .create(
+                obj(json!({"email": "a@b.test", "password": "clear-text-1", "role": "user"})),
+                &ctx(),
+            )
+            .await
+            .expect("create");
+        let id = created["id"].as_str().expect("id").to_owned();
+        for data in [
+            json!({"rvkd": 0}),
+            json!({"rvkd": null, "password": "clear-text-2"}),
+        ] {
+            let err = crud
+                .patch(obj(json!({"id": id})), obj(data), &ctx())
+                .await
+                .expect_err("rvkd is managed");
+            assert!(
+                matches!(err, Error::ManagedField(ref f) if f == RVKD),
+                "{err:?}"
+            );
+        }
+        let err = crud
+            .patch_batch(
+                vec![(obj(json!({"id": id})), obj(json!({"rvkd": 5})))],
+                &ctx(),
+            )
+            .await
+            .expect_err("in batches too");
+        assert!(matches!(err, Error::ManagedField(_)));
+        assert_eq!(stored(&users, &id).await.rvkd, None);
+    });
+
+    #[tokio::test]
+    async fn unknown_revocation_fields_fail_at_setup() {
+        let db = crate::storage::testing::TestDb::sqlite().await;
+        let mut options = UserOptions::new("unit secret");
+        options.fields_that_reset_revoked_count = vec!["nope".into()];
+        let err = CrudUserService::new(db, options).expect_err("unknown field");
+        assert!(
+            err.to_string().contains("fields_that_reset_revoked_count"),
+            "{err}"
+        );
+    }
+}
