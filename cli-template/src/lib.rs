@@ -1,0 +1,49 @@
+//! ferrocrud-app: a ferrocrud backend.
+//!
+//! - [`settings`]: what the server reads from its environment;
+//! - [`roles`]: the roles and their inheritance;
+//! - [`services`]: one module per service, with its entity and abilities
+//!   (the built-in user service's abilities are in [`services::user`]);
+//! - [`shared`]: the DTOs of the project's commands, for servers and clients;
+//! - [`email`]: the mailer of the user service, to connect to a provider;
+//! - [`server`]: what `cargo run` does.
+//!
+//! `ferrocrud generate service NAME` and `ferrocrud generate cmd SERVICE NAME`
+//! add services and commands; they write at the `ferrocrud:` marker comments,
+//! which must stay where they are.
+
+pub mod email;
+pub mod roles;
+pub mod server;
+pub mod services;
+pub mod settings;
+pub mod shared;
+
+use ferrocrud::app::App;
+use ferrocrud::storage::Db;
+use ferrocrud::user::{CrudUserService, UserOptions};
+
+use crate::settings::Settings;
+
+/// Builds the application: connects to the database, creates missing
+/// tables, and checks and compiles every service, command and ability.
+///
+/// # Errors
+///
+/// A database that cannot be reached, or a setup error naming the first
+/// misconfiguration (an unknown role or field in an ability, a duplicate
+/// service or command).
+pub async fn build(settings: &Settings) -> anyhow::Result<App> {
+    let db = Db::connect(&settings.database_url).await?;
+    let users = CrudUserService::with_email(
+        db.clone(),
+        UserOptions::new(settings.jwt_secret.clone()),
+        email::AppMailer,
+    )?;
+    let app = App::builder(db.clone())
+        .title(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+        .roles(roles::roles())
+        .user_service(users, services::user::abilities());
+    // ferrocrud:services
+    Ok(app.build().await?)
+}

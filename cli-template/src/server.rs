@@ -1,0 +1,77 @@
+//! What the binary does: serve, or print the OpenAPI document.
+
+use std::path::Path;
+
+use tracing_subscriber::EnvFilter;
+
+use crate::settings::Settings;
+
+/// Runs the command line `args` (without the program name): no argument
+/// serves until SIGINT or SIGTERM; `export openapi` prints the OpenAPI
+/// document.
+///
+/// # Errors
+///
+/// Unknown arguments, bad settings, or the error that stopped the server.
+pub async fn run(args: &[String]) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => serve().await,
+        ["export", "openapi"] => export_openapi().await,
+        _ => anyhow::bail!("usage: {} [export openapi]", env!("CARGO_PKG_NAME")),
+    }
+}
+
+/// Serves with the settings of the environment.
+async fn serve() -> anyhow::Result<()> {
+    let settings = Settings::from_env(Path::new("data"))?;
+    let app = crate::build(&settings).await?;
+    let address = format!("{}:{}", settings.host, settings.port);
+    let listener = tokio::net::TcpListener::bind(&address).await?;
+    tracing::info!("{} listening on http://{address}", env!("CARGO_PKG_NAME"));
+    app.serve(listener, shutdown_signal()).await?;
+    tracing::info!("{} stopped", env!("CARGO_PKG_NAME"));
+    Ok(())
+}
+
+/// Prints the OpenAPI document, built on a throw-away in-memory database.
+async fn export_openapi() -> anyhow::Result<()> {
+    let settings = Settings {
+        host: String::new(),
+        port: 0,
+        database_url: "sqlite::memory:".into(),
+        jwt_secret: "export only".into(),
+    };
+    let app = crate::build(&settings).await?;
+    let mut stdout = std::io::stdout().lock();
+    std::io::Write::write_all(&mut stdout, app.openapi().as_bytes())?;
+    std::io::Write::write_all(&mut stdout, b"\n")?;
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
