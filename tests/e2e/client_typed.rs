@@ -2,7 +2,7 @@
 
 use blog::post::Model as Post;
 use ferrocrud::storage::format_timestamp;
-use ferrocrud_client::shared::user::{CreateAccountDto, LoginDto};
+use ferrocrud_client::shared::user::{CreateAccountDto, LoginDto, TimeoutUserDto};
 use ferrocrud_client::{Client, ClientConfig, CrudOptions, ErrorCode};
 use ferrocrud_tests::fixture::{LimitedDto, PingDto, PingReturnDto};
 use ferrocrud_tests::{Request, TestServer, blog_test, fixture_test};
@@ -214,5 +214,53 @@ fixture_test!(
         assert_eq!(titles, ["p1", "p2", "p3", "p4", "p5", "p6", "p7"]);
         let page = posts.find(json!({"owner": id}), None).await.expect("found");
         assert_eq!(page.total, Some(7), "each post created once");
+    }
+);
+
+blog_test!(
+    async fn a_moderator_times_a_user_out_with_typed_dtos(server: TestServer) {
+        let (_, target) = logged_in(&server, "target@blog.test").await;
+        let moderator = client(&server);
+        moderator
+            .login(&LoginDto {
+                email: ferrocrud_tests::MODERATOR.0.into(),
+                password: ferrocrud_tests::MODERATOR.1.into(),
+                two_fa_code: None,
+                expires_in_sec: None,
+            })
+            .await
+            .expect("moderator logged in");
+        let timeout = TimeoutUserDto {
+            user_id: target.clone(),
+            timeout_duration_minutes: 5,
+            allowed_roles: vec!["user".into()],
+        };
+        let answer: () = moderator.cmd_s(&timeout).await.expect("user timed out");
+        assert_eq!(answer, ());
+
+        let beyond = TimeoutUserDto {
+            allowed_roles: vec!["moderator".into()],
+            ..timeout
+        };
+        let refused = moderator
+            .cmd_s(&beyond)
+            .await
+            .expect_err("moderators may time out users only");
+        assert_eq!(refused.status(), Some(403));
+
+        tokio::time::sleep(std::time::Duration::from_millis(650)).await;
+        let locked = client(&server)
+            .login(&LoginDto {
+                email: "target@blog.test".into(),
+                password: PASSWORD.into(),
+                two_fa_code: None,
+                expires_in_sec: None,
+            })
+            .await
+            .expect_err("a timed-out user cannot log in");
+        assert_eq!(
+            (locked.status(), locked.code()),
+            (Some(401), Some(ErrorCode::TimedOut))
+        );
     }
 );
