@@ -1,0 +1,947 @@
+#!/usr/bin/env python3
+"""Load benchmark of eicrud-compatible servers (driven by bench/run.sh).
+
+Starts each server in turn on a fresh database, sets up accounts, tokens and
+owned posts through the eicrud wire (as @eicrud/client would), drives it with
+wrk and the Lua scripts of bench/wrk/, samples the server's CPU and memory from
+/proc, stops it, and after ROUNDS alternating rounds prints markdown tables of
+the medians: ferrocrud (the blog example) as a fraction of the ceiling and as a
+multiple of eicrud. Python 3.9+ standard library only. Every request goes to
+127.0.0.1; every wait is bounded.
+
+    python3 bench/bench.py                              (bench/run.sh runs this)
+    python3 bench/bench.py --report results-<time>.json (prints the tables of a run again)
+
+Environment (defaults in brackets):
+  DURATION [15]  measured seconds per scenario     WARMUP [3]  seconds before each (not counted)
+  ROUNDS [3]     alternating rounds (medians)       CONNECTIONS [32]  wrk connections
+  THREADS [2]    wrk threads                        LOGIN_ACCOUNTS [128]  login pool (>= 128)
+  SERVERS [ferrocrud,eicrud,ceiling]                SCENARIOS [rdy,check_jwt,findOne,create,login,mixed]
+  MIXED_LOGIN_CONNECTIONS [16]  login connections that saturate hashing in `mixed`
+  MIXED_RAMP [2]  seconds of login load before check_jwt is measured in `mixed`
+  SETTLE_MAX [30] seconds to wait at most for an idle server between scenarios
+  BENCH_WORK [/tmp/ferrocrud-bench]  scratch dir: peer copies, logs, results
+  PEERS_DIR [/work/shared/peers]     where eicrud-server/ and ceiling/ are copied from
+  BLOG_BIN [$CARGO_TARGET_DIR/release/blog]   PG_URL [postgres://postgres@127.0.0.1:5432]
+  FERROCRUD_PORT [3500] EICRUD_PORT [3100] CEILING_PORT [3600]
+  FERROCRUD_DB [ferrocrud_bench]   (the peers' start.sh drop and re-create `eicrud_peer` and `ceiling`)
+"""
+
+import concurrent.futures
+import datetime
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LUA_DIR = os.path.join(HERE, "wrk")
+
+
+def env_int(name, default, minimum=None):
+    raw = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        sys.exit(f"bench: {name}={raw} is not a whole number")
+    if minimum is not None and value < minimum:
+        sys.exit(f"bench: {name}={value} is below {minimum}")
+    return value
+
+
+def env_list(name, default):
+    return [s.strip() for s in (os.environ.get(name) or default).split(",") if s.strip()]
+
+
+DURATION = env_int("DURATION", 15, 1)
+WARMUP = env_int("WARMUP", 3, 0)
+ROUNDS = env_int("ROUNDS", 3, 1)
+CONNECTIONS = env_int("CONNECTIONS", 32, 1)
+THREADS = min(env_int("THREADS", 2, 1), CONNECTIONS)
+LOGIN_ACCOUNTS = env_int("LOGIN_ACCOUNTS", 128, 1)
+MIXED_LOGIN_CONNECTIONS = env_int("MIXED_LOGIN_CONNECTIONS", 16, 1)
+MIXED_RAMP = env_int("MIXED_RAMP", 2, 0)
+SETTLE_MAX = env_int("SETTLE_MAX", 30, 1)
+SERVERS = env_list("SERVERS", "ferrocrud,eicrud,ceiling")
+SCENARIOS = env_list("SCENARIOS", "rdy,check_jwt,findOne,create,login,mixed")
+WORK = os.environ.get("BENCH_WORK") or "/tmp/ferrocrud-bench"
+PEERS_DIR = os.environ.get("PEERS_DIR") or "/work/shared/peers"
+PG_URL = (os.environ.get("PG_URL") or "postgres://postgres@127.0.0.1:5432").rstrip("/")
+TARGET_DIR = os.environ.get("CARGO_TARGET_DIR") or os.path.expanduser("~/ferrocrud-target")
+BLOG_BIN = os.environ.get("BLOG_BIN") or os.path.join(TARGET_DIR, "release", "blog")
+WRK = shutil.which("wrk") or "wrk"
+WRK_TIMEOUT_S = 60  # latencies above wrk's --timeout are not recorded: keep it far above any p99
+PASSWORD = "load-pass-1234"
+HZ = os.sysconf("SC_CLK_TCK")
+NCPU = os.cpu_count() or 1
+RUN_ID = "b" + format(int(time.time() * 1000), "x")[-8:]
+
+KNOWN_SERVERS = ("ferrocrud", "eicrud", "ceiling")
+KNOWN_SCENARIOS = ("rdy", "check_jwt", "findOne", "create", "login", "mixed")
+for s in SERVERS:
+    if s not in KNOWN_SERVERS:
+        sys.exit(f"bench: unknown server {s} (known: {', '.join(KNOWN_SERVERS)})")
+for s in SCENARIOS:
+    if s not in KNOWN_SCENARIOS:
+        sys.exit(f"bench: unknown scenario {s} (known: {', '.join(KNOWN_SCENARIOS)})")
+SCENARIOS = [s for s in KNOWN_SCENARIOS if s in SCENARIOS]  # fixed order
+
+# Targets of issue #12: ferrocrud's req/s as a fraction of the ceiling's.
+TARGETS = {"check_jwt": 0.80, "findOne": 0.70, "create": 0.75, "login": 0.90}
+MIXED_KEEP_TARGET = 0.65  # check_jwt throughput under login load / alone
+MIXED_P99_TARGET = 4.0  # check_jwt p99 under login load / alone
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# ---------------------------------------------------------------- /proc
+
+
+def pid_jiffies(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            text = f.read()
+        fields = text[text.rindex(")") + 2 :].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime, all threads
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def machine_jiffies():
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    idle = cpu[3] + (cpu[4] if len(cpu) > 4 else 0)
+    total = sum(cpu[:8])
+    return total - idle, total
+
+
+def mem_kib(pid, key):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def mib(kib):
+    return None if kib is None else round(kib / 1024, 1)
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:  # a zombie is not alive
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+class Monitor:
+    """Server CPU and VmRSS (sampled every 100 ms) while a load runs."""
+
+    def __init__(self, pid, max_seconds):
+        self.pid = pid
+        self.max_samples = int(max_seconds * 10) + 10
+        self.peak_kib = mem_kib(pid, "VmRSS") or 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        for _ in range(self.max_samples):
+            if self._stop.wait(0.1):
+                return
+            v = mem_kib(self.pid, "VmRSS")
+            if v and v > self.peak_kib:
+                self.peak_kib = v
+
+    def __enter__(self):
+        self.j0 = pid_jiffies(self.pid)
+        self.m0 = machine_jiffies()
+        self.t0 = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=5)
+        secs = max(time.monotonic() - self.t0, 1e-3)
+        busy1, total1 = machine_jiffies()
+        self.cpu_pct = round((pid_jiffies(self.pid) - self.j0) / HZ / secs * 100)
+        dt = max(total1 - self.m0[1], 1)
+        self.machine_busy_pct = round((busy1 - self.m0[0]) / dt * 100)
+        self.rss_peak_mib = mib(self.peak_kib)
+        return False
+
+
+def settle(pid):
+    """Waits (at most SETTLE_MAX s) until the server uses < 5 % of a core over
+    one second. Returns (seconds waited, machine busy % in that last second:
+    the load of everything but us, since nothing of ours runs then)."""
+    busy_pct = None
+    for i in range(SETTLE_MAX):
+        a = pid_jiffies(pid)
+        m0 = machine_jiffies()
+        time.sleep(1)
+        m1 = machine_jiffies()
+        busy_pct = round((m1[0] - m0[0]) / max(m1[1] - m0[1], 1) * 100)
+        if pid_jiffies(pid) - a <= HZ * 0.05:
+            return i + 1, busy_pct
+    return SETTLE_MAX, busy_pct
+
+
+# ---------------------------------------------------------------- wire
+
+
+class WireError(Exception):
+    pass
+
+
+def query_json(obj):
+    """JSON in a query string as axios sends it (encodeURIComponent, ':' and ',' kept)."""
+    return urllib.parse.quote(json.dumps(obj, separators=(",", ":")), safe="!~*'():,")
+
+
+def http(base, method, path, body=None, token=None, expect=None):
+    headers = {"Accept": "application/json, text/plain, */*", "User-Agent": "axios/1.21.1"}
+    data = None
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(body, separators=(",", ":")).encode()
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            status, text = r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read().decode(errors="replace")
+    except (urllib.error.URLError, OSError) as e:
+        raise WireError(f"{method} {path}: {e}") from e
+    if (expect is not None and status != expect) or status >= 300:
+        raise WireError(f"{method} {path} -> {status} {text[:300]}")
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return text  # e.g. the ceiling's /crud/rdy answers `ok`
+
+
+def create_account(base, email):
+    r = http(base, "POST", "/crud/s/user/cmd/create_account",
+             {"email": email, "password": PASSWORD, "role": "user"}, expect=201)
+    return r["userId"]
+
+
+def account(base, tag):
+    """A fresh account and its token, through create_account + login."""
+    email = f"{RUN_ID}.{tag}@bench.test"
+    user_id = create_account(base, email)
+    r = http(base, "PATCH", "/crud/s/user/cmd/login", {"email": email, "password": PASSWORD}, expect=200)
+    if r.get("userId") != user_id or not r.get("accessToken"):
+        raise WireError(f"login of {email}: unexpected answer {r}")
+    return {"email": email, "user_id": user_id, "token": r["accessToken"]}
+
+
+# ---------------------------------------------------------------- wrk
+
+
+def wrk_env(extra):
+    env = dict(os.environ)
+    env["BENCH_LUA_DIR"] = LUA_DIR
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def wrk_cmd(script, base, duration, connections, threads):
+    return [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", f"{WRK_TIMEOUT_S}s",
+            "-s", os.path.join(LUA_DIR, script), base]
+
+
+def wrk_parse(out, err, rc):
+    for line in out.splitlines():
+        if line.startswith("WRK_RESULT "):
+            r = json.loads(line[len("WRK_RESULT "):])
+            secs = r["duration_us"] / 1e6
+            return {
+                "requests": r["requests"],
+                "seconds": round(secs, 2),
+                "rps": round(r["requests"] / secs, 1) if secs > 0 else 0.0,
+                "p50_ms": round(r["p50_us"] / 1000, 2),
+                "p90_ms": round(r["p90_us"] / 1000, 2),
+                "p99_ms": round(r["p99_us"] / 1000, 2),
+                "max_ms": round(r["max_us"] / 1000, 2),
+                "non2xx": r["status"],
+                "errors": r["connect"] + r["read"] + r["write"] + r["timeout"],
+                "errors_detail": {k: r[k] for k in ("connect", "read", "write", "timeout")},
+            }
+    raise RuntimeError(f"wrk gave no result (exit {rc}): {err.strip()[-500:]} {out.strip()[-500:]}")
+
+
+def wrk(script, base, duration, extra, connections=CONNECTIONS, threads=THREADS):
+    extra = dict(extra, BENCH_THREADS=threads)
+    p = subprocess.run(wrk_cmd(script, base, duration, connections, threads), env=wrk_env(extra),
+                       capture_output=True, text=True, timeout=duration + 90)
+    return wrk_parse(p.stdout, p.stderr, p.returncode)
+
+
+# ---------------------------------------------------------------- servers
+
+
+def port_busy(port):
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_ready(base, pid, seconds):
+    for _ in range(int(seconds * 4)):
+        try:
+            with urllib.request.urlopen(base + "/crud/rdy", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if pid is not None and not alive(pid):
+            raise RuntimeError("server exited during start")
+        time.sleep(0.25)
+    raise RuntimeError(f"{base} not ready after {seconds} s")
+
+
+def wait_exit(pid, seconds):
+    for _ in range(int(seconds * 10)):
+        if not alive(pid):
+            return True
+        time.sleep(0.1)
+    return not alive(pid)
+
+
+def psql(db, *commands):
+    args = ["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", f"{PG_URL}/{db}"]
+    for c in commands:
+        args += ["-c", c]
+    env = dict(os.environ, PGOPTIONS="--client-min-messages=warning")
+    subprocess.run(args, check=True, timeout=120, stdout=subprocess.DEVNULL, env=env)
+
+
+def copy_peer(name):
+    """A writable copy of a peer under BENCH_WORK (refreshed from PEERS_DIR,
+    keeping its node_modules/, dist/, target/ and run/ between runs)."""
+    src = os.path.join(PEERS_DIR, name)
+    dst = os.path.join(WORK, name)
+    if not os.path.isdir(src):
+        raise RuntimeError(f"peer {src} not found (set PEERS_DIR)")
+    os.makedirs(dst, exist_ok=True)
+    subprocess.run(["chmod", "-R", "u+w", dst], check=True, timeout=120)
+    subprocess.run(["cp", "-R", "--preserve=timestamps", src + "/.", dst], check=True, timeout=300)
+    subprocess.run(["chmod", "-R", "u+w", dst], check=True, timeout=120)
+    return dst
+
+
+class Server:
+    name = "?"
+    port = 0
+    pid = None
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def prepare(self):
+        pass
+
+    def start(self):
+        raise NotImplementedError
+
+    def stop(self):
+        raise NotImplementedError
+
+    def check_port(self):
+        if port_busy(self.port):
+            raise RuntimeError(f"port {self.port} is already in use: cannot start {self.name} there")
+
+
+class Ferrocrud(Server):
+    """examples/blog, release build, PostgreSQL, a fresh database each start."""
+
+    name = "ferrocrud"
+
+    def __init__(self):
+        self.port = env_int("FERROCRUD_PORT", 3500)
+        self.db = os.environ.get("FERROCRUD_DB") or "ferrocrud_bench"
+        self.dir = os.path.join(WORK, "ferrocrud")
+        self.proc = None
+        self.describe = f"examples/blog (release), PostgreSQL database `{self.db}`"
+
+    def prepare(self):
+        if not os.access(BLOG_BIN, os.X_OK):
+            raise RuntimeError(f"{BLOG_BIN} missing: cargo build --release -p blog (bench/run.sh does)")
+        os.makedirs(self.dir, exist_ok=True)
+
+    def start(self):
+        self.check_port()
+        psql("postgres", f'drop database if exists "{self.db}" with (force)', f'create database "{self.db}"')
+        env = dict(os.environ)
+        env.update({
+            "HOST": "127.0.0.1", "PORT": str(self.port),
+            "DATABASE_URL": f"{PG_URL}/{self.db}",
+            "JWT_SECRET": secrets.token_urlsafe(48),
+            "MAIL_LOG": os.path.join(self.dir, "mail.jsonl"),
+            "RUST_LOG": os.environ.get("FERROCRUD_RUST_LOG", "warn"),
+        })
+        for k in ("SEED_MOD_EMAIL", "SEED_MOD_PASSWORD", "SEED_ADMIN_EMAIL", "SEED_ADMIN_PASSWORD"):
+            env.pop(k, None)
+        logf = open(os.path.join(self.dir, "server.log"), "ab")
+        self.proc = subprocess.Popen([BLOG_BIN], cwd=self.dir, env=env, stdout=logf, stderr=logf,
+                                     stdin=subprocess.DEVNULL)
+        logf.close()
+        self.pid = self.proc.pid
+        wait_ready(self.base, self.pid, 60)
+        return self.pid
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+        self.pid = None
+
+    def cleanup(self):
+        try:
+            psql("postgres", f'drop database if exists "{self.db}" with (force)')
+        except (subprocess.SubprocessError, OSError):
+            pass
+
+
+class PeerScript(Server):
+    """A peer started and stopped by its own start.sh / stop.sh, in a copy."""
+
+    start_timeout = 1800  # first start installs/builds
+
+    def prepare(self):
+        self.dir = copy_peer(self.peer)
+
+    def start_env(self):
+        raise NotImplementedError
+
+    def start(self):
+        self.check_port()
+        pidfile = os.path.join(self.dir, "run", "server.pid")
+        logpath = os.path.join(WORK, f"{self.name}-start.log")
+        with open(logpath, "ab") as logf:
+            p = subprocess.run(["./start.sh"], cwd=self.dir, env=self.start_env(), stdout=logf, stderr=logf,
+                               stdin=subprocess.DEVNULL, timeout=self.start_timeout)
+        if p.returncode != 0:
+            raise RuntimeError(f"{self.name}: ./start.sh failed (exit {p.returncode}); see {logpath}")
+        with open(pidfile) as f:
+            self.pid = int(f.read().strip())
+        wait_ready(self.base, self.pid, 60)
+        return self.pid
+
+    def stop(self):
+        pid = self.pid
+        subprocess.run(["./stop.sh"], cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=60)
+        if pid and not wait_exit(pid, 15):
+            os.kill(pid, signal.SIGKILL)
+            wait_exit(pid, 5)
+        self.pid = None
+
+    def cleanup(self):
+        pass
+
+
+class Eicrud(PeerScript):
+    name = "eicrud"
+    peer = "eicrud-server"
+
+    def __init__(self):
+        self.port = env_int("EICRUD_PORT", 3100)
+        self.describe = "peers/eicrud-server (`RESET_DB=1 ./start.sh`: NODE_ENV=production, fresh database `eicrud_peer`)"
+
+    def start_env(self):
+        env = dict(os.environ)
+        for k in ("PGDATABASE", "PGUSER", "PGPASSWORD", "PGHOST", "PGPORT", "JWT_SECRET", "MAIL_LOG", "NODE_ENV"):
+            env.pop(k, None)  # start.sh's own defaults
+        env.update({"PORT": str(self.port), "RESET_DB": "1"})
+        return env
+
+
+class Ceiling(PeerScript):
+    name = "ceiling"
+    peer = "ceiling"
+
+    def __init__(self):
+        self.port = env_int("CEILING_PORT", 3600)
+        self.describe = "peers/ceiling (`./start.sh`: release build, fresh database `ceiling`)"
+
+    def start_env(self):
+        env = dict(os.environ)
+        env.pop("CARGO_TARGET_DIR", None)  # start.sh runs target/release/ceiling of its own dir
+        env.pop("DATABASE_URL", None)
+        env["PORT"] = str(self.port)
+        return env
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+class Setup:
+    """What the scenarios need, made through the wire before anything is measured."""
+
+    def __init__(self, base):
+        self.base = base
+        self.jwt = account(base, "jwt")
+        self.find = account(base, "find")
+        post = http(base, "POST", "/crud/s/post/one",
+                    {"owner": self.find["user_id"], "title": "load target", "content": "x" * 200},
+                    token=self.find["token"], expect=201)
+        self.find["post_id"] = post["id"]
+        self.create = account(base, "create")
+        self.mixed = account(base, "mixed")
+        self.login_prefix = f"{RUN_ID}.login"
+        if "login" in SCENARIOS or "mixed" in SCENARIOS:
+            emails = [f"{self.login_prefix}{i}@bench.test" for i in range(LOGIN_ACCOUNTS)]
+            with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(lambda e: create_account(base, e), emails))
+
+    def login_env(self):
+        return {"BENCH_LOGIN_PREFIX": self.login_prefix, "BENCH_LOGIN_COUNT": LOGIN_ACCOUNTS,
+                "BENCH_PASSWORD": PASSWORD}
+
+
+def probe(setup, scenario):
+    """One request of the scenario, outside wrk: its exact status and answer."""
+    b = setup.base
+    if scenario == "rdy":
+        http(b, "GET", "/crud/rdy", expect=200)
+    elif scenario in ("check_jwt", "mixed"):
+        acc = setup.jwt if scenario == "check_jwt" else setup.mixed
+        r = http(b, "PATCH", "/crud/s/user/cmd/check_jwt", {}, token=acc["token"], expect=200)
+        if not r or r.get("userId") != acc["user_id"]:
+            raise WireError(f"check_jwt answered {r}")
+    elif scenario == "findOne":
+        f = setup.find
+        r = http(b, "GET", f"/crud/s/post/one?options={query_json({})}&query="
+                 f"{query_json({'id': f['post_id'], 'owner': f['user_id']})}", token=f["token"], expect=200)
+        if not r or r.get("id") != f["post_id"]:
+            raise WireError(f"findOne answered {r}")
+    elif scenario == "create":
+        c = setup.create
+        r = http(b, "POST", "/crud/s/post/one", {"owner": c["user_id"], "title": "probe", "content": "y"},
+                 token=c["token"], expect=201)
+        if not r or not r.get("id"):
+            raise WireError(f"create answered {r}")
+    elif scenario == "login":
+        r = http(b, "PATCH", "/crud/s/user/cmd/login",
+                 {"email": f"{setup.login_prefix}0@bench.test", "password": PASSWORD}, expect=200)
+        if not r or not r.get("accessToken"):
+            raise WireError(f"login answered {r}")
+
+
+def scenario_load(setup, scenario):
+    """(wrk script, its env) of a plain scenario."""
+    if scenario == "rdy":
+        return "rdy.lua", {}
+    if scenario == "check_jwt":
+        return "check_jwt.lua", {"BENCH_TOKEN": setup.jwt["token"]}
+    if scenario == "findOne":
+        f = setup.find
+        return "find_one.lua", {"BENCH_TOKEN": f["token"], "BENCH_USER_ID": f["user_id"], "BENCH_POST_ID": f["post_id"]}
+    if scenario == "create":
+        c = setup.create
+        return "create.lua", {"BENCH_TOKEN": c["token"], "BENCH_USER_ID": c["user_id"]}
+    if scenario == "login":
+        return "login.lua", setup.login_env()
+    raise ValueError(scenario)
+
+
+def measure(server, setup, scenario):
+    pid = server.pid
+    probe(setup, scenario)
+    warm = None
+    if WARMUP > 0:
+        script, extra = scenario_load(setup, scenario)
+        warm = wrk(script, server.base, WARMUP, extra)
+    waited, background = settle(pid)
+    load1 = os.getloadavg()[0]
+    script, extra = scenario_load(setup, scenario)
+    with Monitor(pid, DURATION + 90) as mon:
+        r = wrk(script, server.base, DURATION, extra)
+    r.update(cpu_pct=mon.cpu_pct, machine_busy_pct=mon.machine_busy_pct, rss_peak_mib=mon.rss_peak_mib,
+             rss_after_mib=mib(mem_kib(pid, "VmRSS")), settle_s=waited, background_busy_pct=background,
+             loadavg1_before=round(load1, 2),
+             warmup_non2xx=warm["non2xx"] if warm else 0, warmup_errors=warm["errors"] if warm else 0)
+    return r
+
+
+def measure_mixed(server, setup):
+    """check_jwt alone, then check_jwt while MIXED_LOGIN_CONNECTIONS log in without pause."""
+    pid = server.pid
+    probe(setup, "mixed")
+    jwt_env = {"BENCH_TOKEN": setup.mixed["token"]}
+    warm = wrk("check_jwt.lua", server.base, WARMUP, jwt_env) if WARMUP > 0 else None
+    waited, background = settle(pid)
+    with Monitor(pid, DURATION + 90) as mon:
+        alone = wrk("check_jwt.lua", server.base, DURATION, jwt_env)
+    alone.update(cpu_pct=mon.cpu_pct, rss_peak_mib=mon.rss_peak_mib)
+    settle(pid)
+    login_seconds = MIXED_RAMP + DURATION + 1
+    extra = dict(setup.login_env(), BENCH_THREADS=1)
+    login_proc = subprocess.Popen(wrk_cmd("login.lua", server.base, login_seconds, MIXED_LOGIN_CONNECTIONS, 1),
+                                  env=wrk_env(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with Monitor(pid, login_seconds + 90) as mon:
+            time.sleep(MIXED_RAMP)
+            loaded = wrk("check_jwt.lua", server.base, DURATION, jwt_env)
+            out, err = login_proc.communicate(timeout=login_seconds + 90)
+    finally:
+        if login_proc.poll() is None:
+            login_proc.kill()
+            login_proc.wait(timeout=10)
+    login = wrk_parse(out, err, login_proc.returncode)
+    loaded.update(cpu_pct=mon.cpu_pct, rss_peak_mib=mon.rss_peak_mib)
+    return {
+        "alone": alone, "loaded": loaded, "login": login, "settle_s": waited, "background_busy_pct": background,
+        "keep": round(loaded["rps"] / alone["rps"], 3) if alone["rps"] else None,
+        "p99_factor": round(loaded["p99_ms"] / alone["p99_ms"], 2) if alone["p99_ms"] else None,
+        # for the validity and RSS columns
+        "non2xx": alone["non2xx"] + loaded["non2xx"] + login["non2xx"],
+        "warmup_non2xx": warm["non2xx"] if warm else 0, "warmup_errors": warm["errors"] if warm else 0,
+        "errors": alone["errors"] + loaded["errors"] + login["errors"],
+        "rss_peak_mib": max(alone["rss_peak_mib"] or 0, loaded["rss_peak_mib"] or 0),
+    }
+
+
+def run_server(server, round_no):
+    log(f"round {round_no}: starting {server.name} on {server.base}")
+    t0 = time.monotonic()
+    pid = server.start()
+    rec = {"server": server.name, "round": round_no, "pid": pid, "scenarios": {}}
+    try:
+        rec["rss_idle_mib"] = mib(mem_kib(pid, "VmRSS"))
+        log(f"{server.name}: pid {pid}, ready after {time.monotonic() - t0:.1f} s, RSS {rec['rss_idle_mib']} MiB; "
+            f"setting up accounts ({LOGIN_ACCOUNTS} for login) through the wire")
+        t1 = time.monotonic()
+        setup = Setup(server.base)
+        rec["setup_s"] = round(time.monotonic() - t1, 1)
+        rec["rss_after_setup_mib"] = mib(mem_kib(pid, "VmRSS"))
+        for sc in SCENARIOS:
+            if not alive(pid):
+                raise RuntimeError(f"{server.name} (pid {pid}) died")
+            if sc == "mixed":
+                r = measure_mixed(server, setup)
+                a, lo = r["alone"], r["loaded"]
+                log(f"{server.name:9} mixed      check_jwt alone {a['rps']:>9.1f} req/s p99 {a['p99_ms']} ms | "
+                    f"with {MIXED_LOGIN_CONNECTIONS} login conns {lo['rps']:>9.1f} req/s p99 {lo['p99_ms']} ms "
+                    f"(logins {r['login']['rps']}/s) | keep {r['keep']} p99 x{r['p99_factor']} | "
+                    f"non2xx {r['non2xx']} errors {r['errors']}")
+            else:
+                r = measure(server, setup, sc)
+                log(f"{server.name:9} {sc:10} {r['rps']:>9.1f} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  "
+                    f"non2xx {r['non2xx']}  errors {r['errors']}  cpu {r['cpu_pct']}%  rss peak {r['rss_peak_mib']} MiB  "
+                    f"(machine {r['machine_busy_pct']}% busy; {r['background_busy_pct']}% while idle)")
+            rec["scenarios"][sc] = r
+        rec["vm_hwm_mib"] = mib(mem_kib(pid, "VmHWM"))
+        rec["rss_end_mib"] = mib(mem_kib(pid, "VmRSS"))
+    finally:
+        server.stop()
+    log(f"{server.name}: stopped; VmHWM {rec.get('vm_hwm_mib')} MiB")
+    return rec
+
+
+# ---------------------------------------------------------------- report
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=None):
+    if v is None:
+        return "–"
+    if digits is None:
+        digits = 0 if abs(v) >= 100 else (1 if abs(v) >= 10 else 2)
+    return f"{v:,.{digits}f}".replace(",", " ")
+
+
+def pct(v):
+    return "–" if v is None else f"{v * 100:.0f} %"
+
+
+def times(v):
+    return "–" if v is None else (f"{v:.1f}×" if v >= 10 else f"{v:.2f}×")
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def verdict(ok):
+    return "–" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def report(records, started, info):
+    by = {}  # (server, scenario) -> list of per-round results
+    for rec in records:
+        for sc, r in rec["scenarios"].items():
+            by.setdefault((rec["server"], sc), []).append(r)
+
+    def m(server, sc, key):
+        return med([r[key] for r in by.get((server, sc), [])])
+
+    def mm(server, key, sub):
+        return med([r[sub][key] for r in by.get((server, "mixed"), [])])
+
+    invalid = []
+    for (server, sc), rs in sorted(by.items()):
+        bad = sum(r["non2xx"] + r.get("warmup_non2xx", 0) for r in rs)
+        err = sum(r["errors"] + r.get("warmup_errors", 0) for r in rs)
+        if bad or err:
+            invalid.append(f"{server} {sc}: {bad} non-2xx, {err} socket errors")
+
+    F, C, E = "ferrocrud", "ceiling", "eicrud"
+    has = {s: any(rec["server"] == s for rec in records) for s in KNOWN_SERVERS}
+    out = []
+    w = out.append
+    w(f"### Load benchmark, {started:%Y-%m-%d %H:%M} UTC")
+    w("")
+    w(f"`{info['command']}`  ")
+    w(f"DURATION={DURATION}s measured (+{WARMUP}s warm-up) per scenario, ROUNDS={ROUNDS} alternating, "
+      f"CONNECTIONS={CONNECTIONS}, wrk {THREADS} threads, LOGIN_ACCOUNTS={LOGIN_ACCOUNTS}, "
+      f"mixed: {MIXED_LOGIN_CONNECTIONS} login connections. Figures are medians of the rounds.  ")
+    w(f"Machine: {NCPU} CPUs ({info['cpu_model']}), {info['mem_gib']} GiB; load average at start "
+      f"{info['loadavg_start']}; machine busy while the server under test sat idle between scenarios: "
+      f"median {fmt(info['background_busy_median'], 0)} % (max {fmt(info['background_busy_max'], 0)} %) of all CPUs "
+      f"— {info['machine_note']}.  ")
+    w("Servers: " + "; ".join(f"**{k}** = {v}" for k, v in info["servers"].items()) + ".")
+    w("")
+    if ROUNDS < 3:
+        w(f"**ROUNDS={ROUNDS}: fewer than 3 rounds, a trial, not a result.**")
+        w("")
+    if invalid:
+        w("**NOT A RESULT: some runs had non-2xx answers or socket errors:** " + "; ".join(invalid))
+    else:
+        n = sum(len(v) for v in by.values())
+        w(f"Validity: 0 non-2xx answers and 0 socket errors in all {n} measured runs (and their warm-ups).")
+    w("")
+    w("| scenario | ferrocrud req/s | ceiling req/s | eicrud req/s | ferrocrud / ceiling | target | | ferrocrud / eicrud |")
+    w("|---|---:|---:|---:|---:|---|---|---:|")
+    for sc in [s for s in SCENARIOS if s != "mixed"]:
+        f, c, e = m(F, sc, "rps"), m(C, sc, "rps"), m(E, sc, "rps")
+        fc = ratio(f, c)
+        tgt = TARGETS.get(sc)
+        ok = None if tgt is None or fc is None else fc >= tgt
+        w(f"| {sc} | {fmt(f)} | {fmt(c)} | {fmt(e)} | {pct(fc)} | {'≥ ' + pct(tgt) if tgt else '–'} | "
+          f"{verdict(ok)} | {times(ratio(f, e))} |")
+    w("")
+    w("Latency (ms; wrk, closed loop, 32 connections):")
+    w("")
+    w("| scenario | p50 ferrocrud | p50 ceiling | p50 eicrud | p99 ferrocrud | p99 ceiling | p99 eicrud | "
+      "p99 ferrocrud / ceiling | p99 ferrocrud / eicrud |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for sc in [s for s in SCENARIOS if s != "mixed"]:
+        p99 = [m(s, sc, "p99_ms") for s in (F, C, E)]
+        p50 = [m(s, sc, "p50_ms") for s in (F, C, E)]
+        w(f"| {sc} | " + " | ".join(fmt(v) for v in p50) + " | " + " | ".join(fmt(v) for v in p99) +
+          f" | {times(ratio(p99[0], p99[1]))} | {times(ratio(p99[0], p99[2]))} |")
+    w("")
+    rss = {s: med([rec.get("vm_hwm_mib") for rec in records if rec["server"] == s]) for s in KNOWN_SERVERS}
+    load_peak = {s: med([max([r.get("rss_peak_mib") or 0 for r in rec["scenarios"].values()] or [0])
+                         for rec in records if rec["server"] == s]) for s in KNOWN_SERVERS}
+    idle = {s: med([rec.get("rss_idle_mib") for rec in records if rec["server"] == s]) for s in KNOWN_SERVERS}
+    w("Memory (MiB; /proc/<pid>/status of the server process, median of the rounds):")
+    w("")
+    w("| server | RSS after start | peak VmRSS under load (sampled /100 ms) | VmHWM (whole life: set-up + load) | "
+      "ferrocrud VmHWM / this |")
+    w("|---|---:|---:|---:|---:|")
+    for s in (F, C, E):
+        if has[s]:
+            w(f"| {s} | {fmt(idle[s])} | {fmt(load_peak[s])} | {fmt(rss[s])} | "
+              f"{'–' if s == F else times(ratio(rss[F], rss[s]))} |")
+    w("")
+    ok_e = None if rss[F] is None or rss[E] is None else rss[F] <= rss[E] / 10
+    ok_c = None if rss[F] is None or rss[C] is None else rss[F] <= 2 * rss[C]
+    w(f"Targets: ferrocrud peak RSS ≤ 1/10 of eicrud's: {fmt(rss[F])} vs {fmt(ratio(rss[E], 10))} MiB → "
+      f"{verdict(ok_e)}; ≤ 2× the ceiling's: {fmt(rss[F])} vs {fmt(rss[C] * 2 if rss[C] else None)} MiB → {verdict(ok_c)}.")
+    w("")
+    if "mixed" in SCENARIOS:
+        w(f"Mixed load: check_jwt alone, then while {MIXED_LOGIN_CONNECTIONS} connections log in without pause "
+          f"(password hashing saturated), same account, back to back; *kept* and *p99 factor* are medians of "
+          f"the per-round ratios (each round pairs the two runs):")
+        w("")
+        w("| server | check_jwt req/s alone | with logins | kept | target | | p99 ms alone | with logins | "
+          "p99 factor | target | | logins/s meanwhile |")
+        w("|---|---:|---:|---:|---|---|---:|---:|---:|---|---|---:|")
+        for s in (F, C, E):
+            if not has[s]:
+                continue
+            keep, fac = m(s, "mixed", "keep"), m(s, "mixed", "p99_factor")
+            tk = verdict(None if keep is None else keep >= MIXED_KEEP_TARGET) if s == F else ""
+            tp = verdict(None if fac is None else fac <= MIXED_P99_TARGET) if s == F else ""
+            w(f"| {s} | {fmt(mm(s, 'rps', 'alone'))} | {fmt(mm(s, 'rps', 'loaded'))} | {pct(keep)} | "
+              f"{'≥ 65 %' if s == F else ''} | {tk} | {fmt(mm(s, 'p99_ms', 'alone'))} | {fmt(mm(s, 'p99_ms', 'loaded'))} | "
+              f"{times(fac)} | {'≤ 4×' if s == F else ''} | {tp} | {fmt(mm(s, 'rps', 'login'))} |")
+        w("")
+    w("Per round (req/s of each round in run order; server CPU in % of one core, median):")
+    w("")
+    w("| server | scenario | req/s per round | p99 ms per round | server CPU | non-2xx | errors |")
+    w("|---|---|---|---|---:|---:|---:|")
+    for s in (F, C, E):
+        for sc in SCENARIOS:
+            rs = by.get((s, sc))
+            if not rs:
+                continue
+            if sc == "mixed":
+                per = " / ".join(f"{fmt(r['alone']['rps'])}→{fmt(r['loaded']['rps'])}" for r in rs)
+                p99 = " / ".join(f"{fmt(r['alone']['p99_ms'])}→{fmt(r['loaded']['p99_ms'])}" for r in rs)
+                cpu = med([r["loaded"]["cpu_pct"] for r in rs])
+            else:
+                per = " / ".join(fmt(r["rps"]) for r in rs)
+                p99 = " / ".join(fmt(r["p99_ms"]) for r in rs)
+                cpu = med([r["cpu_pct"] for r in rs])
+            w(f"| {s} | {sc} | {per} | {p99} | {fmt(cpu, 0)} % | {sum(r['non2xx'] for r in rs)} | "
+              f"{sum(r['errors'] for r in rs)} |")
+    w("")
+    return "\n".join(out), invalid
+
+
+def machine_info():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        with open("/proc/meminfo") as f:
+            mem = round(int(f.readline().split()[1]) / 1024 / 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    return model, mem
+
+
+def rerender(path):
+    """`bench.py --report results-….json`: prints the tables of an earlier run again."""
+    with open(path) as f:
+        saved = json.load(f)
+    g = globals()
+    for k, v in saved["settings"].items():
+        g[k] = v
+    table, invalid = report(saved["records"], datetime.datetime.fromisoformat(saved["started"]), saved["info"])
+    print(table)
+    sys.exit(1 if invalid else 0)
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--report":
+        rerender(sys.argv[2])
+    started = datetime.datetime.now(datetime.timezone.utc)
+    os.makedirs(WORK, exist_ok=True)
+    if not shutil.which("wrk"):
+        sys.exit("bench: wrk is not installed (bench/run.sh installs it)")
+    if LOGIN_ACCOUNTS < 128:
+        log(f"warning: LOGIN_ACCOUNTS={LOGIN_ACCOUNTS} < 128: expect 425 answers from the 600 ms login gate")
+    make = {"ferrocrud": Ferrocrud, "eicrud": Eicrud, "ceiling": Ceiling}
+    servers = [make[s]() for s in SERVERS]
+    model, mem = machine_info()
+    loadavg = " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    log(f"{NCPU} CPUs ({model}); load average {loadavg}; busiest processes:")
+    ps = subprocess.run(["ps", "-eo", "pid,pcpu,comm", "--sort=-pcpu"], capture_output=True, text=True, timeout=10)
+    for line in ps.stdout.splitlines()[1:6]:
+        log("   " + line.strip())
+    for s in servers:
+        log(f"preparing {s.name}")
+        s.prepare()
+    records = []
+    current = None
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        for rnd in range(1, ROUNDS + 1):
+            k = (rnd - 1) % len(servers)
+            for s in servers[k:] + servers[:k]:  # alternate the order from round to round
+                current = s
+                records.append(run_server(s, rnd))
+                current = None
+    except KeyboardInterrupt:
+        log("interrupted")
+        if current:
+            current.stop()
+        for s in servers:
+            s.cleanup()
+        sys.exit(130)
+    except Exception:
+        if current:
+            try:
+                current.stop()
+            except Exception as e:  # noqa: BLE001 - report the first error
+                log(f"stop failed: {e}")
+        for s in servers:
+            s.cleanup()
+        raise
+    for s in servers:
+        s.cleanup()
+
+    background = [r.get("background_busy_pct") for rec in records for r in rec["scenarios"].values()]
+    background = [b for b in background if b is not None]
+    bg_med = med(background)
+    note = ("a quiet machine" if bg_med is not None and bg_med < 10
+            else "A BUSY MACHINE: other work was running, absolute figures are low and noisy, compare ratios")
+    info = {
+        "command": os.environ.get("BENCH_COMMAND") or "bench/run.sh",
+        "cpu_model": model, "mem_gib": mem, "loadavg_start": loadavg,
+        "background_busy_median": bg_med, "background_busy_max": max(background) if background else None,
+        "machine_note": note,
+        "servers": {s.name: s.describe for s in servers},
+    }
+    table, invalid = report(records, started, info)
+    stamp = started.strftime("%Y%m%d-%H%M%S")
+    out_json = os.path.join(WORK, f"results-{stamp}.json")
+    out_md = os.path.join(WORK, f"results-{stamp}.md")
+    with open(out_json, "w") as f:
+        json.dump({"started": started.isoformat(), "settings": {
+            "DURATION": DURATION, "WARMUP": WARMUP, "ROUNDS": ROUNDS, "CONNECTIONS": CONNECTIONS,
+            "THREADS": THREADS, "LOGIN_ACCOUNTS": LOGIN_ACCOUNTS, "MIXED_LOGIN_CONNECTIONS": MIXED_LOGIN_CONNECTIONS,
+            "MIXED_RAMP": MIXED_RAMP, "SERVERS": SERVERS, "SCENARIOS": SCENARIOS}, "info": info,
+            "records": records}, f, indent=1)
+    with open(out_md, "w") as f:
+        f.write(table + "\n")
+    print()
+    print(table)
+    print(f"(raw figures: {out_json}; this table: {out_md})")
+    if invalid:
+        print("bench: NOT A RESULT: non-2xx answers or socket errors (see above)", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
