@@ -21,7 +21,7 @@ Environment (defaults in brackets):
   MIXED_RAMP [2]  seconds of login load before check_jwt is measured in `mixed`
   SETTLE_MAX [30] seconds to wait at most for an idle server between scenarios
   BENCH_WORK [/tmp/ferrocrud-bench]  scratch dir: peer copies, logs, results
-  PEERS_DIR [/work/shared/peers]     where eicrud-server/ and ceiling/ are copied from
+  PEERS_DIR [../shared/peers]       where eicrud-server/ and ceiling/ are copied from (beside the checkout)
   BLOG_BIN [$CARGO_TARGET_DIR/release/blog]   PG_URL [postgres://postgres@127.0.0.1:5432]
   FERROCRUD_PORT [3500] EICRUD_PORT [3100] CEILING_PORT [3600]
   FERROCRUD_DB [ferrocrud_bench]   (the peers' start.sh drop and re-create `eicrud_peer` and `ceiling`)
@@ -75,7 +75,9 @@ SETTLE_MAX = env_int("SETTLE_MAX", 30, 1)
 SERVERS = env_list("SERVERS", "ferrocrud,eicrud,ceiling")
 SCENARIOS = env_list("SCENARIOS", "rdy,check_jwt,findOne,create,login,mixed")
 WORK = os.environ.get("BENCH_WORK") or "/tmp/ferrocrud-bench"
-PEERS_DIR = os.environ.get("PEERS_DIR") or "/work/shared/peers"
+PEERS_DIR = os.environ.get("PEERS_DIR") or os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "peers")
+)
 PG_URL = (os.environ.get("PG_URL") or "postgres://postgres@127.0.0.1:5432").rstrip("/")
 TARGET_DIR = os.environ.get("CARGO_TARGET_DIR") or os.path.expanduser("~/ferrocrud-target")
 BLOG_BIN = os.environ.get("BLOG_BIN") or os.path.join(TARGET_DIR, "release", "blog")
