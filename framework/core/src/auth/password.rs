@@ -3,9 +3,12 @@
 
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use std::cell::RefCell;
+
+use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use subtle::ConstantTimeEq;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result, SetupError};
 
@@ -34,9 +37,10 @@ impl Default for PasswordParams {
 
 /// Hashes and verifies passwords with argon2id, off the async workers.
 ///
-/// Every hash and verification runs on tokio's blocking pool, at most as many
-/// at once as there are cores, so a burst of logins cannot starve the
-/// request workers nor exhaust memory. Verifying against no hash (unknown
+/// Every hash and verification runs on a fixed set of hashing threads, one
+/// per core, fed by a bounded queue, so a burst of logins can neither starve
+/// the async request workers nor grow memory: argon2's buffers stay in as
+/// many allocator arenas as there are hashing threads. Verifying against no hash (unknown
 /// user) or a malformed one does the same work against a dummy argon2id hash
 /// made with the current parameters, so timing does not reveal whether an
 /// account exists.
@@ -61,14 +65,20 @@ impl Default for PasswordParams {
 #[derive(Clone)]
 pub struct PasswordHasher {
     inner: Arc<Inner>,
+    jobs: mpsc::Sender<Job>,
 }
 
 struct Inner {
     argon2: Argon2<'static>,
     params: PasswordParams,
-    permits: Semaphore,
     dummy_hash: String,
 }
+
+/// Work for a hashing thread.
+type Job = Box<dyn FnOnce(&Inner) + Send>;
+
+/// Jobs waiting for a hashing thread before callers wait to queue more.
+const QUEUE_DEPTH: usize = 1024;
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -105,14 +115,13 @@ impl PasswordHasher {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
-        Ok(Self {
-            inner: Arc::new(Inner {
-                argon2,
-                params,
-                permits: Semaphore::new(cores),
-                dummy_hash,
-            }),
-        })
+        let inner = Arc::new(Inner {
+            argon2,
+            params,
+            dummy_hash,
+        });
+        let jobs = spawn_hashing_threads(&inner, cores)?;
+        Ok(Self { inner, jobs })
     }
 
     /// The parameters new hashes are made with.
@@ -128,7 +137,7 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &str) -> Result<String> {
         let password = password.to_owned();
         self.blocking(move |inner| {
-            hash_with(&inner.argon2, &password)
+            hash_reusing(&inner.argon2, &password)
                 .map_err(|_| Error::Internal("password hashing failed"))
         })
         .await
@@ -159,10 +168,7 @@ impl PasswordHasher {
                 });
             }
             Ok(match PasswordHash::new(&hash) {
-                Ok(parsed) => inner
-                    .argon2
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok(),
+                Ok(parsed) => verify_reusing(password.as_bytes(), &parsed),
                 Err(_) => {
                     inner.dummy_verify(&password);
                     false
@@ -191,22 +197,64 @@ impl PasswordHasher {
             || params.p_cost() != self.inner.params.parallelism
     }
 
+    /// Runs `work` on one of the hashing threads and waits for its answer.
+    ///
+    /// Dropping the future does not stop work already started; its answer
+    /// is then discarded.
     async fn blocking<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Inner) -> Result<T> + Send + 'static,
     {
-        let _permit = self
-            .inner
-            .permits
-            .acquire()
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move |inner| {
+            // The caller may have gone away; the answer is then dropped.
+            let _ = answer.send(work(inner));
+        });
+        self.jobs
+            .send(job)
             .await
             .map_err(|_| Error::Internal("password hasher closed"))?;
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || work(&inner))
+        answered
             .await
             .map_err(|_| Error::Internal("password hashing thread failed"))?
     }
+}
+
+/// Starts `count` hashing threads sharing one job queue; they end when the
+/// last [`PasswordHasher`] clone is dropped.
+///
+/// A fixed set of threads, rather than tokio's blocking pool, keeps the
+/// memory argon2 allocates (19 MiB a hash by default) in as many allocator
+/// arenas as there are threads: with a fresh blocking thread per hash, the
+/// allocator keeps each thread's freed buffers and the process grows by
+/// hundreds of MiB under a burst of sign-ups.
+fn spawn_hashing_threads(inner: &Arc<Inner>, count: usize) -> Result<mpsc::Sender<Job>> {
+    let (jobs, queue) = mpsc::channel::<Job>(QUEUE_DEPTH);
+    let queue = Arc::new(std::sync::Mutex::new(queue));
+    for index in 0..count.max(1) {
+        let inner = Arc::clone(inner);
+        let queue = Arc::clone(&queue);
+        std::thread::Builder::new()
+            .name(format!("ferrocrud-hash-{index}"))
+            .spawn(move || {
+                loop {
+                    let job = match queue.lock() {
+                        Ok(mut queue) => queue.blocking_recv(),
+                        Err(_) => None,
+                    };
+                    let Some(job) = job else { break };
+                    // A panicking job loses its answer (its caller sees an
+                    // internal error) but not the thread.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&inner)));
+                }
+            })
+            .map_err(|_| SetupError::InvalidSetting {
+                name: "password hashing threads",
+                reason: "cannot start a thread".into(),
+            })?;
+    }
+    Ok(jobs)
 }
 
 impl Inner {
@@ -227,6 +275,80 @@ fn is_bcrypt(hash: &str) -> bool {
         .any(|prefix| hash.starts_with(prefix))
 }
 
+/// Runs `work` with this thread's argon2 memory, grown to `blocks` blocks
+/// the first time and kept: each hashing thread holds one buffer for its
+/// whole life instead of allocating 19 MiB per hash.
+fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+    thread_local! {
+        static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+    }
+    MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        work(&mut memory[..blocks])
+    })
+}
+
+/// An argon2 PHC string for `password`, computed in this thread's memory.
+fn hash_reusing(
+    argon2: &Argon2<'static>,
+    password: &str,
+) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes)?;
+    let params = argon2.params();
+    let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = Output::init_with(output_len, |out| {
+        with_memory(params.block_count(), |memory| {
+            argon2.hash_password_into_with_memory(password.as_bytes(), salt_bytes, out, memory)
+        })
+        .map_err(|_| argon2::password_hash::Error::Crypto)
+    })?;
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string())
+}
+
+/// Whether `password` matches an argon2 PHC hash (with the hash's own
+/// algorithm, version and parameters), computed in this thread's memory and
+/// compared in constant time.
+fn verify_reusing(password: &[u8], hash: &PasswordHash<'_>) -> bool {
+    let (Some(expected), Some(salt)) = (hash.hash, hash.salt) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm) else {
+        return false;
+    };
+    let version = match hash.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(hash) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    let computed = with_memory(blocks, |memory| {
+        argon2.hash_password_into_with_memory(password, salt, &mut out, memory)
+    });
+    computed.is_ok() && bool::from(expected.as_bytes().ct_eq(&out))
+}
+
+/// A hash made with a fresh allocation: for the dummy hash built at start,
+/// outside the hashing threads.
 fn hash_with(
     argon2: &Argon2<'static>,
     password: &str,
@@ -241,6 +363,43 @@ fn hash_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reused_memory_hashes_verify_with_the_standard_path_and_back() {
+        let params = Params::new(64, 1, 1, None).unwrap();
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let ours = hash_reusing(&argon2, "pass-word-123").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(argon2.verify_password(b"pass-word-123", &parsed).is_ok());
+        assert!(argon2.verify_password(b"other", &parsed).is_err());
+        let standard = hash_with(&argon2, "pass-word-123").unwrap();
+        assert!(verify_reusing(
+            b"pass-word-123",
+            &PasswordHash::new(&standard).unwrap()
+        ));
+        assert!(!verify_reusing(
+            b"other",
+            &PasswordHash::new(&standard).unwrap()
+        ));
+    }
+
+    #[test]
+    fn reused_memory_verifies_hashes_of_other_parameters() {
+        let old = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(128, 2, 1, None).unwrap(),
+        );
+        let hash = hash_with(&old, "pw").unwrap();
+        // A smaller buffer first, then the larger one this hash needs.
+        let small = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(64, 1, 1, None).unwrap(),
+        );
+        let _ = hash_reusing(&small, "x").unwrap();
+        assert!(verify_reusing(b"pw", &PasswordHash::new(&hash).unwrap()));
+    }
 
     fn cheap() -> PasswordHasher {
         PasswordHasher::new(PasswordParams {
