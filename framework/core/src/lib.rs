@@ -13,7 +13,48 @@
 //! The server speaks eicrud's wire protocol, so the TypeScript
 //! `@eicrud/client` works against it unchanged.
 //!
-//! See `examples/blog` for a complete application.
+//! # Example
+//!
+//! A user service where guests may sign up and log in, on SQLite in memory:
+//!
+//! ```
+//! use ferrocrud::app::App;
+//! use ferrocrud::security::{Role, ServiceSecurity, eq};
+//! use ferrocrud::storage::Db;
+//! use ferrocrud::user::{CrudUserService, UserOptions};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> ferrocrud::Result<()> {
+//! let db = Db::connect("sqlite::memory:").await?;
+//! let users = CrudUserService::new(db.clone(), UserOptions::new("a long random secret"))?;
+//! let app = App::builder(db)
+//!     .roles([Role::new("guest"), Role::new("user").inherits("guest")])
+//!     .user_service(
+//!         users,
+//!         ServiceSecurity::new().role("guest", |r| {
+//!             r.can("create_account").when(eq("role", "user"));
+//!             r.can("login");
+//!         }),
+//!     )
+//!     .build()
+//!     .await?;
+//! assert!(app.openapi().contains("/crud/s/user/cmd/login"));
+//! // app.serve(listener, shutdown).await serves it.
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! See `examples/blog` for a complete application, with an owner-restricted
+//! CRUD service.
+//!
+//! # Features
+//!
+//! | feature | effect | default |
+//! |---|---|---|
+//! | `smtp` | [`email::SmtpMailer`](crate::email): the user service's mail over SMTP, STARTTLS or TLS (lettre on rustls) | off |
+//! | `testing` | `storage::testing`: throw-away SQLite and PostgreSQL databases and `db_test!`, for applications' tests | off |
+//!
+//! SQLite and PostgreSQL are both always built in; `DATABASE_URL` chooses.
 
 pub mod app;
 pub mod auth;

@@ -1,7 +1,7 @@
 //! Commands: named RPC endpoints of a service with a typed DTO.
 //!
 //! A command is declared with [`Cmd`], from its DTO type (which implements
-//! [`Command`](crate::shared::Command)) and an async handler, and registered on
+//! [`Command`]) and an async handler, and registered on
 //! the application with [`AppBuilder::command`](crate::app::AppBuilder::command).
 //!
 //! ```

@@ -66,7 +66,7 @@ impl CrudUserService {
     ///
     /// # Errors
     ///
-    /// [`Error::Setup`] when the options are invalid (empty JWT secret,
+    /// [`Error::Setup`](crate::Error::Setup) when the options are invalid (empty JWT secret,
     /// refused argon2 parameters).
     pub fn new(db: Db, options: UserOptions) -> Result<Self> {
         Self::with_email(db, options, ConsoleMailer)
@@ -124,7 +124,7 @@ impl CrudUserService {
     ///
     /// # Errors
     ///
-    /// [`Error::Database`] when the database fails.
+    /// [`Error::Database`](crate::Error::Database) when the database fails.
     pub async fn find_by_login(&self, login: &str) -> Result<Option<entity::Model>> {
         Ok(entity::Entity::find()
             .filter(entity::Column::Email.eq(login))
@@ -136,7 +136,7 @@ impl CrudUserService {
     ///
     /// # Errors
     ///
-    /// [`Error::Database`] when the database fails.
+    /// [`Error::Database`](crate::Error::Database) when the database fails.
     pub async fn find_by_id(&self, id: &str) -> Result<Option<entity::Model>> {
         Ok(entity::Entity::find_by_id(id.to_owned())
             .one(self.inner.db.connection())
@@ -147,8 +147,8 @@ impl CrudUserService {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidToken`], [`Error::TokenMismatch`] (revoked),
-    /// [`Error::UserNotFound`], [`Error::TimedOut`], or a database error.
+    /// [`Error::InvalidToken`](crate::Error::InvalidToken), [`Error::TokenMismatch`](crate::Error::TokenMismatch) (revoked),
+    /// [`Error::UserNotFound`](crate::Error::UserNotFound), [`Error::TimedOut`](crate::Error::TimedOut), or a database error.
     pub async fn authenticate(&self, token: &str) -> Result<CurrentUser> {
         guard::authenticate(self, token).await
     }
