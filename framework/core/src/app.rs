@@ -57,17 +57,6 @@ pub(crate) struct AppState {
     pub(crate) db: Db,
     /// The OpenAPI document, rendered once.
     pub(crate) openapi: String,
-    always_allowed_options: HashMap<String, Vec<String>>,
-}
-
-impl AppState {
-    /// Options of a service that need no option ability beyond eicrud's list.
-    pub(crate) fn always_allowed_options(&self, service: &str) -> Vec<String> {
-        self.always_allowed_options
-            .get(service)
-            .cloned()
-            .unwrap_or_default()
-    }
 }
 
 /// A served service with its compiled validators and commands.
@@ -87,6 +76,8 @@ pub(crate) struct ServiceEntry {
 pub(crate) struct CommandEntry {
     pub(crate) spec: CommandSpec,
     pub(crate) validator: Validator,
+    /// `<service>_<command>`: the key of its per-user counters.
+    pub(crate) usage_key: String,
 }
 
 impl App {
@@ -245,7 +236,15 @@ impl AppBuilder {
                 }
                 .into());
             }
-            by_name.insert(spec.name.clone(), CommandEntry { spec, validator });
+            let usage_key = format!("{}_{}", spec.service, spec.name);
+            by_name.insert(
+                spec.name.clone(),
+                CommandEntry {
+                    spec,
+                    validator,
+                    usage_key,
+                },
+            );
         }
 
         let mut services = HashMap::new();
@@ -315,7 +314,6 @@ impl AppBuilder {
             http: self.http,
             db: self.db,
             openapi,
-            always_allowed_options: HashMap::new(),
         };
         Ok(App {
             state: Arc::new(state),

@@ -68,7 +68,7 @@ fn authorize(
     name: &str,
     dto: &serde_json::Map<String, Value>,
 ) -> Result<()> {
-    let options = option_requests(&ctx.options, &state.always_allowed_options(&ctx.service));
+    let options = option_requests(&ctx.options);
     let fields: Vec<&str> = dto.keys().map(String::as_str).collect();
     let request = AuthzRequest {
         service: &ctx.service,
@@ -96,12 +96,12 @@ async fn run_counted(
     dto: Value,
 ) -> Result<Output> {
     let settings = &command.spec.settings;
-    let key = format!("{}_{}", command.spec.service, command.spec.name);
+    let key = &command.usage_key;
     let user_id = ctx.user_id().map(str::to_owned);
     let db = state.db.connection();
     let reserved = match (&user_id, settings.max_uses_per_user) {
         (Some(user_id), Some(max)) => {
-            usage::reserve_use(db, user_id, &key, max).await?;
+            usage::reserve_use(db, user_id, key, max).await?;
             true
         }
         _ => false,
@@ -110,9 +110,9 @@ async fn run_counted(
     if let (Some(user_id), Some(interval)) = (&user_id, settings.min_time_between_calls) {
         let now = chrono::Utc::now().timestamp_millis();
         let interval = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
-        if let Err(err) = usage::claim_call(db, user_id, &key, now, interval).await {
+        if let Err(err) = usage::claim_call(db, user_id, key, now, interval).await {
             if reserved {
-                usage::release_use(db, user_id, &key).await?;
+                usage::release_use(db, user_id, key).await?;
             }
             return Err(err);
         }
@@ -125,10 +125,10 @@ async fn run_counted(
     {
         // A failed call counts neither as a use nor as the last call.
         if reserved {
-            usage::release_use(db, user_id, &key).await?;
+            usage::release_use(db, user_id, key).await?;
         }
         if let Some(claimed_ms) = claimed {
-            usage::release_call(db, user_id, &key, claimed_ms).await?;
+            usage::release_call(db, user_id, key, claimed_ms).await?;
         }
     }
     Ok(Output {

@@ -332,7 +332,7 @@ fn authorize(
     subjects: &[&Map<String, Value>],
     fields: &[&str],
 ) -> Result<Option<Vec<String>>> {
-    let options = option_requests(&ctx.options, &state.always_allowed_options(&ctx.service));
+    let options = option_requests(&ctx.options);
     let request = AuthzRequest {
         service: &ctx.service,
         action: Action::Crud(ctx.verb),
@@ -350,16 +350,11 @@ fn authorize(
 }
 
 /// The options that need an option ability, with their values as fields.
-pub(crate) fn option_requests(
-    options: &CrudOptions,
-    always_allowed: &[String],
-) -> Vec<(&'static str, Vec<String>)> {
+pub(crate) fn option_requests(options: &CrudOptions) -> Vec<(&'static str, Vec<String>)> {
     options
         .keys_set()
         .into_iter()
-        .filter(|key| {
-            !CrudOptions::ALWAYS_ALLOWED.contains(key) && !always_allowed.iter().any(|a| a == key)
-        })
+        .filter(|key| !CrudOptions::ALWAYS_ALLOWED.contains(key))
         .map(|key| {
             let values = match key {
                 "populate" => options.populate.clone().unwrap_or_default(),
