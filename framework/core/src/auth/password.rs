@@ -40,7 +40,8 @@ impl Default for PasswordParams {
 /// Every hash and verification runs on a fixed set of hashing threads, one
 /// per core, fed by a bounded queue, so a burst of logins can neither starve
 /// the async request workers nor grow memory: argon2's buffers stay in as
-/// many allocator arenas as there are hashing threads. Verifying against no hash (unknown
+/// many allocator arenas as there are hashing threads, and on Linux those
+/// threads run at nice 10, below the request path. Verifying against no hash (unknown
 /// user) or a malformed one does the same work against a dummy argon2id hash
 /// made with the current parameters, so timing does not reveal whether an
 /// account exists.
@@ -238,6 +239,7 @@ fn spawn_hashing_threads(inner: &Arc<Inner>, count: usize) -> Result<mpsc::Sende
         std::thread::Builder::new()
             .name(format!("ferrocrud-hash-{index}"))
             .spawn(move || {
+                lower_priority();
                 loop {
                     let job = match queue.lock() {
                         Ok(mut queue) => queue.blocking_recv(),
@@ -256,6 +258,27 @@ fn spawn_hashing_threads(inner: &Arc<Inner>, count: usize) -> Result<mpsc::Sende
     }
     Ok(jobs)
 }
+
+/// Nice value of the hashing threads: below the request path, so that a
+/// burst of logins slows other logins, not every other request.
+#[cfg(target_os = "linux")]
+const HASHING_NICE: i32 = 10;
+
+/// Puts the calling hashing thread below the threads serving requests.
+///
+/// On Linux the nice value belongs to each thread, and `setpriority` with
+/// no pid sets the caller's. An unprivileged process may always lower its
+/// own priority; if it cannot, hashing keeps the normal one.
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    if let Err(err) = rustix::process::setpriority_process(None, HASHING_NICE) {
+        tracing::debug!(error = %err, "password hashing thread priority unchanged");
+    }
+}
+
+/// Elsewhere hashing threads keep the normal priority.
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
 
 impl Inner {
     /// The work of a real verification, for a hash that is missing or malformed.
