@@ -2,7 +2,6 @@
 //! timed-out or deleted user. The user rows are changed directly through
 //! the user service, as application code does.
 
-use ferrocrud::service::DynService as _;
 use ferrocrud_tests::{Answer, Request, TestServer, blog_test};
 use reqwest::Method;
 use serde_json::json;

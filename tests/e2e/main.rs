@@ -21,6 +21,7 @@ mod routes;
 mod security_roles;
 mod session_cookies;
 mod setup_errors;
+mod users_cache;
 mod users_moderation;
 mod users_reset;
 mod users_sessions;

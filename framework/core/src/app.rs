@@ -304,6 +304,9 @@ impl AppBuilder {
             .into());
         }
 
+        if let Some(users) = &self.users {
+            users.listen_for_user_changes().await?;
+        }
         let authorizer = Authorizer::new(roles, securities, self.limits.admin_default_batch_size)?;
         let openapi = openapi_document(&self.title, &services);
         let state = AppState {

@@ -38,8 +38,9 @@ pub struct CurrentUser {
     pub role: String,
     /// The user's revocation counter.
     pub rvkd: Option<i64>,
-    /// The user's row as JSON (secret fields removed), for application code.
-    pub row: serde_json::Map<String, serde_json::Value>,
+    /// The user's row as JSON (secret fields removed), for application
+    /// code; shared with the user cache.
+    pub row: Arc<serde_json::Map<String, serde_json::Value>>,
     /// The claims of the access token the request carried; `None` when the
     /// user logged in with `Authorization: Basic` on this request.
     pub claims: Option<crate::auth::Claims>,

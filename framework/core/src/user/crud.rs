@@ -1,9 +1,12 @@
 //! [`UserCrud`]: the user entity's CRUD service, with the rules every write
 //! of a user obeys, whoever makes it.
 
+use std::sync::Arc;
+
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
+use super::cache::UserCache;
 use super::entity;
 use crate::auth::PasswordHasher;
 use crate::context::CrudContext;
@@ -30,6 +33,10 @@ pub(super) const PASSWORD: &str = "password";
 /// - `rvkd` itself cannot be written: it only grows, so a revoked token can
 ///   never become valid again.
 ///
+/// - every update and delete drops the rows it may have touched from the
+///   instance's user cache before it answers, so the next token check reads
+///   them again.
+///
 /// Every operation of [`DynService`] is available; reads are the generic
 /// service's (secret columns are never returned).
 #[derive(Clone, Debug)]
@@ -38,6 +45,7 @@ pub struct UserCrud {
     hasher: PasswordHasher,
     min_length: usize,
     max_length: usize,
+    cache: Arc<UserCache>,
 }
 
 impl UserCrud {
@@ -45,6 +53,7 @@ impl UserCrud {
         service: CrudService<entity::Entity>,
         hasher: PasswordHasher,
         options: &super::UserOptions,
+        cache: Arc<UserCache>,
     ) -> Result<Self> {
         let fields: Vec<&str> = options
             .fields_that_reset_revoked_count
@@ -66,7 +75,28 @@ impl UserCrud {
             hasher,
             min_length: options.password_min_length,
             max_length: options.password_max_length,
+            cache,
         })
+    }
+
+    /// Drops from the user cache the rows a write selected by `query` may
+    /// have changed: the one user its `id` names, else everyone.
+    fn forget_matching(&self, query: &Map) {
+        match query.get("id") {
+            Some(Value::String(id)) => self.cache.forget(id),
+            _ => self.cache.clear(),
+        }
+    }
+
+    /// Drops from the user cache the rows of `ids` (everyone if one is not a
+    /// plain id).
+    fn forget_ids(&self, ids: &[Value]) {
+        for id in ids {
+            match id {
+                Value::String(id) => self.cache.forget(id),
+                _ => return self.cache.clear(),
+            }
+        }
     }
 
     /// The generic service underneath, for writes whose password is already
@@ -158,7 +188,9 @@ impl UserCrud {
     /// One UPDATE, revocation included: all of it is written, or nothing.
     pub async fn patch(&self, query: Map, data: Map, ctx: &CrudContext) -> Result<PatchResponse> {
         let data = self.update_data(data).await?;
-        self.service.patch(query, data, ctx).await
+        let written = self.service.patch(query.clone(), data, ctx).await;
+        self.forget_matching(&query);
+        written
     }
 
     /// [`CrudService::patch_one`] under the user rules.
@@ -196,9 +228,12 @@ impl UserCrud {
         ctx: &CrudContext,
     ) -> Result<PatchResponse> {
         let data = self.update_data(data).await?;
-        self.service
-            .patch_one_with(query, data, increments, ctx)
-            .await
+        let written = self
+            .service
+            .patch_one_with(query.clone(), data, increments, ctx)
+            .await;
+        self.forget_matching(&query);
+        written
     }
 
     /// [`CrudService::patch_in`] under the user rules.
@@ -218,7 +253,9 @@ impl UserCrud {
         ctx: &CrudContext,
     ) -> Result<PatchResponse> {
         let data = self.update_data(data).await?;
-        self.service.patch_in(ids, query, data, ctx).await
+        let written = self.service.patch_in(ids.clone(), query, data, ctx).await;
+        self.forget_ids(&ids);
+        written
     }
 
     /// [`CrudService::patch_batch`] under the user rules.
@@ -239,7 +276,50 @@ impl UserCrud {
         for (query, data) in updates {
             checked.push((query, self.update_data(data).await?));
         }
-        self.service.patch_batch(checked, ctx).await
+        let queries: Vec<Map> = checked.iter().map(|(query, _)| query.clone()).collect();
+        let written = self.service.patch_batch(checked, ctx).await;
+        for query in &queries {
+            self.forget_matching(query);
+        }
+        written
+    }
+
+    /// [`CrudService::delete`], dropping the deleted users from the cache.
+    ///
+    /// # Errors
+    ///
+    /// As [`CrudService::delete`].
+    pub async fn delete(&self, query: Map, ctx: &CrudContext) -> Result<DeleteResponse> {
+        let deleted = self.service.delete(query.clone(), ctx).await;
+        self.forget_matching(&query);
+        deleted
+    }
+
+    /// [`CrudService::delete_one`], dropping the deleted user from the cache.
+    ///
+    /// # Errors
+    ///
+    /// As [`CrudService::delete_one`].
+    pub async fn delete_one(&self, query: Map, ctx: &CrudContext) -> Result<DeleteResponse> {
+        let deleted = self.service.delete_one(query.clone(), ctx).await;
+        self.forget_matching(&query);
+        deleted
+    }
+
+    /// [`CrudService::delete_in`], dropping the deleted users from the cache.
+    ///
+    /// # Errors
+    ///
+    /// As [`CrudService::delete_in`].
+    pub async fn delete_in(
+        &self,
+        ids: Vec<Value>,
+        query: Map,
+        ctx: &CrudContext,
+    ) -> Result<DeleteResponse> {
+        let deleted = self.service.delete_in(ids.clone(), query, ctx).await;
+        self.forget_ids(&ids);
+        deleted
     }
 }
 
@@ -346,7 +426,7 @@ impl DynService for UserCrud {
         query: Map,
         ctx: &'a CrudContext,
     ) -> BoxFuture<'a, Result<DeleteResponse>> {
-        Box::pin(self.service.delete(query, ctx))
+        Box::pin(UserCrud::delete(self, query, ctx))
     }
 
     fn delete_one<'a>(
@@ -354,7 +434,7 @@ impl DynService for UserCrud {
         query: Map,
         ctx: &'a CrudContext,
     ) -> BoxFuture<'a, Result<DeleteResponse>> {
-        Box::pin(self.service.delete_one(query, ctx))
+        Box::pin(UserCrud::delete_one(self, query, ctx))
     }
 
     fn delete_in<'a>(
@@ -363,7 +443,7 @@ impl DynService for UserCrud {
         query: Map,
         ctx: &'a CrudContext,
     ) -> BoxFuture<'a, Result<DeleteResponse>> {
-        Box::pin(self.service.delete_in(ids, query, ctx))
+        Box::pin(UserCrud::delete_in(self, ids, query, ctx))
     }
 }
 

@@ -1,21 +1,15 @@
 //! From a token, or a login and password, to the request's user.
 
-use chrono::Utc;
-use serde_json::Value;
+use std::sync::Arc;
 
-use super::{CrudUserService, entity};
+use chrono::{DateTime, Utc};
+
+use super::CrudUserService;
+use super::cache::CachedUser;
 use crate::auth::Claims;
 use crate::context::CurrentUser;
 use crate::error::{Error, Result};
 use crate::shared::user::LoginDto;
-
-/// Wire names of the user columns never handed to application code as "the row".
-const SECRET_FIELDS: &[&str] = &[
-    "password",
-    "emailVerificationToken",
-    "passwordResetToken",
-    "lastTwoFACode",
-];
 
 pub(super) async fn authenticate(users: &CrudUserService, token: &str) -> Result<CurrentUser> {
     let claims = users.keys().verify(token)?;
@@ -23,7 +17,28 @@ pub(super) async fn authenticate(users: &CrudUserService, token: &str) -> Result
 }
 
 impl CrudUserService {
-    /// The user verified claims stand for, read fresh from the database.
+    /// User `id` as token checks see it: from the cache, else read and
+    /// cached. `None` when there is no such user.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Database`] when the database fails.
+    pub(crate) async fn cached_user(&self, id: &str) -> Result<Option<Arc<CachedUser>>> {
+        let cache = &self.inner.cache;
+        if let Some(user) = cache.get(id) {
+            return Ok(Some(user));
+        }
+        let seen = cache.generation();
+        let Some(row) = self.find_by_id(id).await? else {
+            return Ok(None);
+        };
+        let user = Arc::new(CachedUser::from_model(row));
+        cache.insert(Arc::clone(&user), seen);
+        Ok(Some(user))
+    }
+
+    /// The user verified claims stand for, from this instance's user cache
+    /// or the database.
     ///
     /// # Errors
     ///
@@ -57,38 +72,27 @@ impl CrudUserService {
 }
 
 async fn load(users: &CrudUserService, claims: Claims) -> Result<CurrentUser> {
-    let user = users.find_by_id(&claims.id).await?;
+    let user = users.cached_user(&claims.id).await?;
     let rvkd = user.as_ref().and_then(|u| u.rvkd);
     // eicrud compares the counters first: a revoked token of a deleted user is a mismatch.
     if rvkd != claims.rvkd {
         return Err(Error::TokenMismatch);
     }
     let user = user.ok_or(Error::UserNotFound)?;
-    check_timeout(&user)?;
-    Ok(current_user(user, claims))
+    check_timeout(user.timeout)?;
+    Ok(CurrentUser {
+        id: user.id.clone(),
+        role: user.role.clone(),
+        rvkd: user.rvkd,
+        row: Arc::clone(&user.row),
+        claims: Some(claims),
+        no_token_refresh: user.no_token_refresh,
+    })
 }
 
-pub(super) fn check_timeout(user: &entity::Model) -> Result<()> {
-    match user.timeout {
+pub(super) fn check_timeout(timeout: Option<DateTime<Utc>>) -> Result<()> {
+    match timeout {
         Some(until) if until > Utc::now() => Err(Error::TimedOut { until }),
         _ => Ok(()),
-    }
-}
-
-fn current_user(user: entity::Model, claims: Claims) -> CurrentUser {
-    let mut row = match serde_json::to_value(&user) {
-        Ok(Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    for field in SECRET_FIELDS {
-        row.shift_remove(*field);
-    }
-    CurrentUser {
-        no_token_refresh: user.no_token_refresh == Some(true),
-        id: user.id,
-        role: user.role,
-        rvkd: user.rvkd,
-        row,
-        claims: Some(claims),
     }
 }

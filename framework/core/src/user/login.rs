@@ -130,7 +130,7 @@ impl CrudUserService {
                 return Err(Error::InvalidCredentials);
             }
         };
-        guard::check_timeout(&user)?;
+        guard::check_timeout(user.timeout)?;
         let code = match self
             .two_factor_step(&user, dto.two_fa_code.as_deref(), now)
             .await?
@@ -190,6 +190,7 @@ impl CrudUserService {
             .filter(Column::Id.eq(user_id.to_owned()))
             .exec(self.inner.db.connection())
             .await?;
+        self.forget_cached(user_id);
         Err(Error::InvalidCredentials)
     }
 
@@ -213,6 +214,7 @@ impl CrudUserService {
                 .filter(Column::LastTwoFACode.eq(code_hash.to_owned()));
         }
         let result = update.exec(self.inner.db.connection()).await?;
+        self.forget_cached(user_id);
         Ok(result.rows_affected > 0)
     }
 
@@ -280,6 +282,7 @@ impl CrudUserService {
                 .filter(Column::Password.eq(user.password.clone()))
                 .exec(self.inner.db.connection())
                 .await?;
+            self.forget_cached(&user.id);
             Ok::<_, Error>(())
         };
         if let Err(err) = upgrade.await {

@@ -11,11 +11,13 @@
 //! nothing is allowed unless a rule says so.
 
 mod account;
+mod cache;
 mod commands;
 pub(crate) mod cookies;
 mod crud;
 pub mod entity;
 mod guard;
+mod listener;
 mod login;
 mod moderation;
 mod options;
@@ -26,13 +28,15 @@ mod tokens;
 mod two_factor;
 mod verification;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter};
 
 pub use self::crud::UserCrud;
 pub use self::options::UserOptions;
 
+use self::cache::UserCache;
+use self::listener::Listener;
 use crate::auth::{PasswordHasher, TokenKeys};
 use crate::context::CurrentUser;
 use crate::email::{ConsoleMailer, EmailService};
@@ -59,6 +63,11 @@ struct Inner {
     csrf_key: String,
     options: UserOptions,
     email: Arc<dyn EmailService>,
+    /// Users seen by token checks; see [`cache`].
+    cache: Arc<UserCache>,
+    /// On PostgreSQL, the task receiving other writers' invalidations,
+    /// stopped when the service is dropped.
+    listener: OnceLock<Listener>,
 }
 
 impl CrudUserService {
@@ -79,10 +88,18 @@ impl CrudUserService {
     /// As [`CrudUserService::new`].
     pub fn with_email(db: Db, options: UserOptions, email: impl EmailService) -> Result<Self> {
         let hasher = PasswordHasher::new(options.password)?;
+        // On PostgreSQL other instances write users too: the cache waits for
+        // the listener that hears of their writes.
+        let cache = Arc::new(UserCache::new(
+            options.user_cache_ttl,
+            options.user_cache_capacity,
+            db.backend() != DbBackend::Postgres,
+        ));
         let crud = UserCrud::new(
             CrudService::new(USER_SERVICE, db.clone())?,
             hasher.clone(),
             &options,
+            Arc::clone(&cache),
         )?;
         let keys = TokenKeys::from_secret(&options.jwt_secret)?;
         let csrf_key = keys.derive_subkey("eicrud-csrf")?;
@@ -95,6 +112,8 @@ impl CrudUserService {
                 csrf_key,
                 options,
                 email: Arc::new(email),
+                cache,
+                listener: OnceLock::new(),
             }),
         })
     }
@@ -143,7 +162,8 @@ impl CrudUserService {
             .await?)
     }
 
-    /// The user a bearer token stands for, read fresh from the database.
+    /// The user a bearer token stands for, from this instance's user cache
+    /// or the database.
     ///
     /// # Errors
     ///
@@ -151,5 +171,30 @@ impl CrudUserService {
     /// [`Error::UserNotFound`](crate::Error::UserNotFound), [`Error::TimedOut`](crate::Error::TimedOut), or a database error.
     pub async fn authenticate(&self, token: &str) -> Result<CurrentUser> {
         guard::authenticate(self, token).await
+    }
+
+    /// Starts hearing of user writes made by other instances and programs:
+    /// on PostgreSQL, installs the trigger that notifies them and the
+    /// listener that drops their rows from the user cache, which stays
+    /// unused until the listener is connected. Nothing to do on SQLite.
+    /// Idempotent; [`AppBuilder::build`](crate::AppBuilder::build) calls it.
+    ///
+    /// # Errors
+    ///
+    /// A database error while installing the trigger.
+    pub async fn listen_for_user_changes(&self) -> Result<()> {
+        if self.inner.db.backend() != DbBackend::Postgres || self.inner.listener.get().is_some() {
+            return Ok(());
+        }
+        listener::install_trigger(&self.inner.db).await?;
+        let started = Listener::start(&self.inner.db, Arc::clone(&self.inner.cache));
+        // A concurrent call may have won: its listener serves, this one stops.
+        let _ = self.inner.listener.set(started);
+        Ok(())
+    }
+
+    /// Drops user `id` from this instance's cache, after a write of its row.
+    fn forget_cached(&self, id: &str) {
+        self.inner.cache.forget(id);
     }
 }

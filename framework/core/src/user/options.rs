@@ -41,6 +41,14 @@ pub struct UserOptions {
     pub renew_jwt: bool,
     /// Part of a token's lifetime after which `check_jwt` renews it (0.2: after a fifth).
     pub renew_after_fraction: f64,
+    /// Longest time a token check trusts this instance's copy of a user
+    /// (60 s; zero turns the cache off). Entries are dropped at once on every
+    /// write through the user service and, on PostgreSQL, on every write of
+    /// the user table from anywhere; the limit only bounds how long a write
+    /// to an SQLite file by another program goes unseen.
+    pub user_cache_ttl: Duration,
+    /// Most users kept in that cache (10,000, about 10 MiB).
+    pub user_cache_capacity: usize,
 }
 
 impl UserOptions {
@@ -67,6 +75,8 @@ impl UserOptions {
             max_emails_before_wait: 2,
             renew_jwt: false,
             renew_after_fraction: 0.2,
+            user_cache_ttl: Duration::from_secs(60),
+            user_cache_capacity: 10_000,
         }
     }
 }
@@ -102,6 +112,8 @@ impl std::fmt::Debug for UserOptions {
             .field("max_emails_before_wait", &self.max_emails_before_wait)
             .field("renew_jwt", &self.renew_jwt)
             .field("renew_after_fraction", &self.renew_after_fraction)
+            .field("user_cache_ttl", &self.user_cache_ttl)
+            .field("user_cache_capacity", &self.user_cache_capacity)
             .finish()
     }
 }

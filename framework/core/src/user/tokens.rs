@@ -501,7 +501,7 @@ mod tests {
             id: before.id.clone(),
             role: before.role.clone(),
             rvkd: before.rvkd,
-            row: Map::new(),
+            row: Default::default(),
             claims: None,
             no_token_refresh: false,
         };

@@ -126,6 +126,7 @@ impl CrudUserService {
             .filter(still)
             .exec(self.inner.db.connection())
             .await?;
+        self.forget_cached(&user.id);
         if stored.rows_affected == 0 {
             // Another attempt has just stored (and is sending) a code.
             return Ok(());
@@ -137,6 +138,7 @@ impl CrudUserService {
                 .filter(Column::LastTwoFACode.eq(hash))
                 .exec(self.inner.db.connection())
                 .await?;
+            self.forget_cached(&user.id);
             return Err(err);
         }
         Ok(())
