@@ -28,13 +28,14 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use self::error::ApiError;
 pub(crate) use self::error::CLEAR_JWT_COOKIE;
 use crate::app::AppState;
 use crate::context::Verb;
 use crate::error::Error;
+use crate::shared::CrudOptions;
 
 /// The content type of every JSON answer.
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
@@ -61,6 +62,37 @@ async fn openapi(State(state): State<Arc<AppState>>) -> Response {
 
 async fn ready() -> Response {
     json_response(StatusCode::OK, &Value::Bool(true))
+}
+
+/// Decodes a raw query string (without the `?`) as the CRUD and command
+/// routes do: only the `query` and `options` parameters are accepted, each a
+/// URL-encoded JSON object; the options are checked as eicrud checks them
+/// (known keys, size of the lists, types, non-negative `limit` and
+/// `offset`, a valid `orderBy`). `None` (no query string) decodes to no
+/// query and default options.
+///
+/// # Errors
+///
+/// The client error the route answers: [`Error::UnknownParameter`],
+/// [`Error::MalformedJson`], [`Error::BadRequest`] for a JSON value that is
+/// not an object, [`Error::FieldTooBig`] or [`Error::Validation`] for the
+/// options.
+///
+/// # Examples
+///
+/// ```
+/// use ferrocrud::http::decode_params;
+///
+/// let raw = "query=%7B%22owner%22:%22u1%22%7D&options=%7B%22limit%22:20%7D";
+/// let (query, options) = decode_params(Some(raw)).expect("valid parameters");
+/// assert_eq!(query.expect("a query")["owner"], "u1");
+/// assert_eq!(options.limit, Some(20));
+/// assert!(decode_params(Some("service=post")).is_err());
+/// ```
+pub fn decode_params(
+    raw: Option<&str>,
+) -> Result<(Option<Map<String, Value>>, CrudOptions), Error> {
+    params::parse(raw).map(|params| (params.query, params.options))
 }
 
 /// What every handler needs from the request.

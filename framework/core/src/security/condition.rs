@@ -403,7 +403,7 @@ fn resolve<'a>(operand: &'a Operand, caller: &Caller<'a>) -> Option<Scalar<'a>> 
 }
 
 /// The value at a dotted path; `None` when a step is not an object key.
-fn lookup<'a>(subject: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+pub(super) fn lookup<'a>(subject: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
     let mut steps = path.split('.');
     let mut current = subject.get(steps.next()?)?;
     for step in steps {

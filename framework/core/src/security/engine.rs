@@ -10,9 +10,10 @@ use serde_json::{Map, Value};
 use crate::context::Verb;
 use crate::error::{Denied, SetupError};
 
-use super::ability::{ActionSpec, Effect, RoleRights, Rule, ServiceSecurity};
-use super::condition::{Caller, Condition};
+use super::ability::{ActionSpec, RoleRights, Rule, ServiceSecurity};
+use super::condition::Caller;
 use super::role::RoleGraph;
+use super::rules::{Field, RuleList};
 
 /// The fields of an entity or a DTO, by wire name, for start-up checks.
 ///
@@ -127,49 +128,16 @@ pub struct Authorized<'a> {
     pub read_fields: Option<&'a [String]>,
 }
 
-/// A rule ready for decisions.
-#[derive(Debug, Clone)]
-struct CompiledRule {
-    allow: bool,
-    fields: Option<Box<[String]>>,
-    condition: Option<Condition>,
-}
-
-impl CompiledRule {
-    fn new(rule: &Rule) -> Self {
-        Self {
-            allow: rule.effect == Effect::Can,
-            fields: rule.fields.clone().map(Vec::into_boxed_slice),
-            condition: rule.condition.clone(),
-        }
-    }
-
-    fn covers(&self, field: Field<'_>) -> bool {
-        match (&self.fields, field) {
-            (None, _) => true,
-            (Some(_), Field::All) => false,
-            (Some(list), Field::Named(name)) => list.iter().any(|f| f == name),
-        }
-    }
-}
-
-/// A field being checked: a real one, or the pseudo-field `all`.
-#[derive(Clone, Copy)]
-enum Field<'a> {
-    All,
-    Named(&'a str),
-}
-
 /// One role's abilities in one service.
 #[derive(Debug, Default)]
 struct RoleTable {
     /// CRUD rules per verb (indexed by [`verb_index`]); `None` when the role
     /// has no CRUD entry in the service.
-    crud: Option<[Vec<CompiledRule>; 4]>,
+    crud: Option<[RuleList; 4]>,
     /// Command rules per command; a command missing here is "no entry".
-    commands: HashMap<Box<str>, Vec<CompiledRule>>,
+    commands: HashMap<Box<str>, RuleList>,
     /// Option rules per option name.
-    options: HashMap<Box<str>, Vec<CompiledRule>>,
+    options: HashMap<Box<str>, RuleList>,
     max_batch_size: Option<u64>,
     command_max_batch_size: HashMap<Box<str>, u64>,
     read_fields: Option<Vec<String>>,
@@ -368,26 +336,6 @@ fn denied(request: &AuthzRequest<'_>, tried: Vec<(String, String)>) -> Denied {
     }
 }
 
-/// Whether the relevant rule (the last that applies) allows `field` on `subject`.
-fn allows(
-    rules: &[CompiledRule],
-    field: Field<'_>,
-    subject: &Map<String, Value>,
-    caller: &Caller<'_>,
-) -> bool {
-    rules
-        .iter()
-        .rev()
-        .find(|rule| {
-            rule.covers(field)
-                && rule
-                    .condition
-                    .as_ref()
-                    .is_none_or(|c| c.evaluate(subject, caller).is_true())
-        })
-        .is_some_and(|rule| rule.allow)
-}
-
 /// One role's verdict; `subjects` is never empty.
 fn check_role<'r>(
     table: Option<&RoleTable>,
@@ -397,7 +345,7 @@ fn check_role<'r>(
     let Some(table) = table else {
         return Err(Failure::All);
     };
-    let rules: &[CompiledRule] = match request.action {
+    let rules: &RuleList = match request.action {
         Action::Crud(verb) => match &table.crud {
             Some(by_verb) => &by_verb[verb_index(verb)],
             None => return Err(Failure::All),
@@ -410,12 +358,12 @@ fn check_role<'r>(
     let caller = &request.caller;
     for subject in subjects {
         if request.fields.is_empty() {
-            if !allows(rules, Field::All, subject, caller) {
+            if !rules.allows(Field::All, subject, caller) {
                 return Err(Failure::All);
             }
         } else {
             for field in request.fields {
-                if !allows(rules, Field::Named(field), subject, caller) {
+                if !rules.allows(Field::Named(field), subject, caller) {
                     return Err(Failure::Field(field));
                 }
             }
@@ -425,14 +373,18 @@ fn check_role<'r>(
         return Ok(());
     };
     for (option, values) in request.options {
-        let rules = table.options.get(*option).map_or(&[][..], Vec::as_slice);
+        // An option without rules is refused, as if no rule applied.
+        let Some(rules) = table.options.get(*option) else {
+            let value = values.first().map_or("all", String::as_str);
+            return Err(Failure::Option(option, value));
+        };
         if values.is_empty() {
-            if !allows(rules, Field::All, first, caller) {
+            if !rules.allows(Field::All, first, caller) {
                 return Err(Failure::Option(option, "all"));
             }
         } else {
             for value in values {
-                if !allows(rules, Field::Named(value), first, caller) {
+                if !rules.allows(Field::Named(value), first, caller) {
                     return Err(Failure::Option(option, value));
                 }
             }
@@ -528,7 +480,7 @@ fn compile_role(
                 names.check_fields(rule.fields.as_deref(), &fields.entity)?;
                 let by_verb = table.crud.get_or_insert_with(Default::default);
                 for verb in verbs {
-                    by_verb[verb_index(verb)].push(CompiledRule::new(rule));
+                    by_verb[verb_index(verb)].push(rule);
                 }
             }
             ActionSpec::Command(command) => {
@@ -542,7 +494,7 @@ fn compile_role(
                     .commands
                     .entry(command.into_boxed_str())
                     .or_default()
-                    .push(CompiledRule::new(rule));
+                    .push(rule);
             }
         }
     }
@@ -552,7 +504,14 @@ fn compile_role(
             .options
             .entry(rule.action.clone().into_boxed_str())
             .or_default()
-            .push(CompiledRule::new(rule));
+            .push(rule);
+    }
+    let lists = table.crud.iter_mut().flatten();
+    for list in lists
+        .chain(table.commands.values_mut())
+        .chain(table.options.values_mut())
+    {
+        list.finish();
     }
     table.max_batch_size = rights.max_batch_size;
     for (command, size) in &rights.command_max_batch_size {
@@ -576,7 +535,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::security::condition::{Operand, eq, exists, in_, ne, user_id};
+    use crate::security::condition::{Condition, Operand, eq, exists, in_, ne, user_id};
     use crate::security::role::Role;
 
     fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -1557,6 +1516,29 @@ mod tests {
             specs in prop::collection::vec(rule(), 0..6),
             (verb, fields, subjects, user) in request_parts(),
         ) {
+            let authorizer = guest_only(&specs);
+            let verb = VERBS[verb];
+            let caller = Caller { user_id: user, role: "guest" };
+            let subjects: Vec<&Map<String, Value>> = subjects.iter().collect();
+            let request = AuthzRequest {
+                service: "post",
+                action: Action::Crud(verb),
+                method: verb,
+                caller,
+                subjects: &subjects,
+                fields: &fields,
+                options: &[],
+            };
+            let expected = reference(&specs, verb, &fields, &subjects, &caller);
+            prop_assert_eq!(authorizer.authorize(&request).is_ok(), expected);
+        }
+
+        #[test]
+        fn long_rule_lists_match_reference(
+            specs in prop::collection::vec(rule(), 6..40),
+            (verb, fields, subjects, user) in request_parts(),
+        ) {
+            // Enough rules that several share a field's text or the user id.
             let authorizer = guest_only(&specs);
             let verb = VERBS[verb];
             let caller = Caller { user_id: user, role: "guest" };

@@ -64,6 +64,7 @@ mod ability;
 mod condition;
 mod engine;
 mod role;
+mod rules;
 
 pub use self::ability::{RoleRights, Rule, ServiceSecurity};
 pub use self::condition::{

@@ -1,0 +1,261 @@
+//! The rules of one action, compiled for decisions: in declaration order,
+//! with an index of the text equalities their conditions demand.
+//!
+//! A decision looks for the last rule that applies. Scanning every rule from
+//! the last one costs a condition evaluation per rule, which is slow when a
+//! role declares hundreds of rules for one action (one per category, per
+//! workflow state, ...). Most such conditions demand that a field hold one
+//! text (`eq("category", "news")`, `in_("status", ["draft", "review"])`) or
+//! the caller's user id (`eq("owner", user_id())`). The index files each rule
+//! under one such demand, read from its condition (the condition itself, or
+//! one conjunct of an `and`); a decision then reads that field of the
+//! subject once and tries only the rules filed under its value, with the
+//! rules that demand nothing of the kind. A rule that applies always has a
+//! condition that is `True`, so its demand holds and it is among the rules
+//! tried: the rule found is the one a full scan finds.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::ability::{Effect, Rule};
+use super::condition::{Caller, Condition, Operand, lookup};
+
+/// A rule ready for decisions.
+#[derive(Debug, Clone)]
+struct CompiledRule {
+    allow: bool,
+    fields: Option<Box<[String]>>,
+    condition: Option<Condition>,
+}
+
+impl CompiledRule {
+    fn covers(&self, field: Field<'_>) -> bool {
+        match (&self.fields, field) {
+            (None, _) => true,
+            (Some(_), Field::All) => false,
+            (Some(list), Field::Named(name)) => list.iter().any(|f| f == name),
+        }
+    }
+
+    fn applies(&self, field: Field<'_>, subject: &Map<String, Value>, caller: &Caller<'_>) -> bool {
+        self.covers(field)
+            && self
+                .condition
+                .as_ref()
+                .is_none_or(|c| c.evaluate(subject, caller).is_true())
+    }
+}
+
+/// A field being checked: a real one, or the pseudo-field `all`.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Field<'a> {
+    /// The pseudo-field `all`: no data, or an option without values.
+    All,
+    /// A field of the data (or an option's value).
+    Named(&'a str),
+}
+
+/// The rules of one action (a verb, a command or an option) of one role in
+/// one service.
+#[derive(Debug, Clone, Default)]
+pub(super) struct RuleList {
+    /// Declaration order: the last that applies decides.
+    rules: Vec<CompiledRule>,
+    /// Positions of the rules filed under no demand, ascending.
+    open: Vec<usize>,
+    /// The demands, by field path.
+    paths: Vec<PathIndex>,
+}
+
+/// The rules that demand something of one field.
+#[derive(Debug, Clone, Default)]
+struct PathIndex {
+    path: Box<str>,
+    /// Rules that need the field to hold this text (`eq` with a text, or
+    /// `in_` of texts), positions ascending.
+    by_text: HashMap<Box<str>, Vec<usize>>,
+    /// Rules that need the field to hold the caller's user id.
+    by_user: Vec<usize>,
+    /// The `in_` rules among `by_text`, which an array of texts may also
+    /// satisfy.
+    by_array: Vec<usize>,
+}
+
+/// What a condition demands of one field for it to be `True`.
+enum Demand<'a> {
+    /// One of these texts (`eq`: one; `in_`: the list, or an array of them).
+    Texts {
+        path: &'a str,
+        texts: Vec<&'a str>,
+        array_too: bool,
+    },
+    /// The caller's user id.
+    User { path: &'a str },
+}
+
+impl Demand<'_> {
+    fn path(&self) -> &str {
+        match self {
+            Demand::Texts { path, .. } | Demand::User { path } => path,
+        }
+    }
+}
+
+/// The most selective demand `condition` makes: a text, else a list of
+/// texts, else the user id; `None` when it makes none of these.
+fn demand(condition: &Condition) -> Option<Demand<'_>> {
+    let mut found: Option<Demand<'_>> = None;
+    collect_demand(condition, &mut found);
+    found
+}
+
+fn rank(demand: &Demand<'_>) -> u8 {
+    match demand {
+        Demand::Texts {
+            array_too: false, ..
+        } => 3,
+        Demand::Texts { .. } => 2,
+        Demand::User { .. } => 1,
+    }
+}
+
+fn collect_demand<'a>(condition: &'a Condition, found: &mut Option<Demand<'a>>) {
+    let candidate = match condition {
+        // Every conjunct of a `True` conjunction is `True`.
+        Condition::And(items) => {
+            for item in items {
+                collect_demand(item, found);
+            }
+            return;
+        }
+        // `True` only for a string equal to the text (or the user id).
+        Condition::Eq(path, Operand::Value(Value::String(text))) => Demand::Texts {
+            path,
+            texts: vec![text],
+            array_too: false,
+        },
+        Condition::Eq(path, Operand::UserId) => Demand::User { path },
+        // `True` only for a string in the list, or an array.
+        Condition::In(path, list) if !list.is_empty() => {
+            let mut texts = Vec::with_capacity(list.len());
+            for operand in list {
+                match operand {
+                    Operand::Value(Value::String(text)) => {
+                        if !texts.contains(&text.as_str()) {
+                            texts.push(text.as_str());
+                        }
+                    }
+                    _ => return,
+                }
+            }
+            Demand::Texts {
+                path,
+                texts,
+                array_too: true,
+            }
+        }
+        _ => return,
+    };
+    if found.as_ref().is_none_or(|f| rank(f) < rank(&candidate)) {
+        *found = Some(candidate);
+    }
+}
+
+impl RuleList {
+    /// Appends a rule (its index is built by [`RuleList::finish`]).
+    pub(super) fn push(&mut self, rule: &Rule) {
+        self.rules.push(CompiledRule {
+            allow: rule.effect == Effect::Can,
+            fields: rule.fields.clone().map(Vec::into_boxed_slice),
+            condition: rule.condition.clone(),
+        });
+    }
+
+    /// Builds the index, once every rule is pushed.
+    pub(super) fn finish(&mut self) {
+        self.open.clear();
+        self.paths.clear();
+        for (position, rule) in self.rules.iter().enumerate() {
+            let Some(demand) = rule.condition.as_ref().and_then(demand) else {
+                self.open.push(position);
+                continue;
+            };
+            let index = match self.paths.iter().position(|p| *p.path == *demand.path()) {
+                Some(index) => index,
+                None => {
+                    self.paths.push(PathIndex {
+                        path: demand.path().into(),
+                        ..PathIndex::default()
+                    });
+                    self.paths.len() - 1
+                }
+            };
+            let entry = &mut self.paths[index];
+            match demand {
+                Demand::Texts {
+                    texts, array_too, ..
+                } => {
+                    for text in texts {
+                        entry.by_text.entry(text.into()).or_default().push(position);
+                    }
+                    if array_too {
+                        entry.by_array.push(position);
+                    }
+                }
+                Demand::User { .. } => entry.by_user.push(position),
+            }
+        }
+    }
+
+    /// Whether the relevant rule (the last that applies) allows `field` on
+    /// `subject`; no rule that applies means no.
+    pub(super) fn allows(
+        &self,
+        field: Field<'_>,
+        subject: &Map<String, Value>,
+        caller: &Caller<'_>,
+    ) -> bool {
+        let mut best = None;
+        self.last_applying(&self.open, &mut best, field, subject, caller);
+        for index in &self.paths {
+            match lookup(subject, &index.path) {
+                Some(Value::String(text)) => {
+                    if let Some(positions) = index.by_text.get(text.as_str()) {
+                        self.last_applying(positions, &mut best, field, subject, caller);
+                    }
+                    if caller.user_id == Some(text.as_str()) {
+                        self.last_applying(&index.by_user, &mut best, field, subject, caller);
+                    }
+                }
+                Some(Value::Array(_)) => {
+                    self.last_applying(&index.by_array, &mut best, field, subject, caller);
+                }
+                // No `eq` with a text nor `in_` holds on anything else.
+                _ => {}
+            }
+        }
+        best.is_some_and(|position: usize| self.rules[position].allow)
+    }
+
+    /// Raises `best` to the last rule of `positions` (ascending) that applies
+    /// and comes after `best`.
+    fn last_applying(
+        &self,
+        positions: &[usize],
+        best: &mut Option<usize>,
+        field: Field<'_>,
+        subject: &Map<String, Value>,
+        caller: &Caller<'_>,
+    ) {
+        for &position in positions.iter().rev() {
+            if best.is_some_and(|b| position <= b) {
+                return;
+            }
+            if self.rules[position].applies(field, subject, caller) {
+                *best = Some(position);
+                return;
+            }
+        }
+    }
+}
