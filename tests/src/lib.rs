@@ -158,6 +158,7 @@ impl TestServer {
             host: "127.0.0.1".into(),
             port: 0,
             database_url: String::new(),
+            database_pool_size: 10,
             jwt_secret: format!("e2e secret {test_name}"),
             mail_log: mail_log.clone(),
             seeds: vec![(MODERATOR.0.into(), MODERATOR.1.into(), "moderator".into())],

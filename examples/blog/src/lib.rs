@@ -24,7 +24,8 @@ use crate::settings::Settings;
 ///
 /// Any setup or database error, with its reason.
 pub async fn build(settings: &Settings) -> anyhow::Result<App> {
-    let db = Db::connect(&settings.database_url).await?;
+    let db =
+        Db::connect_with_pool_size(&settings.database_url, settings.database_pool_size).await?;
     build_on(db, settings).await
 }
 

@@ -13,6 +13,7 @@ use rand::RngCore as _;
 /// | `HOST` | `127.0.0.1` |
 /// | `PORT` | `3000` |
 /// | `DATABASE_URL` | `sqlite://./data/blog.sqlite` |
+/// | `DATABASE_POOL_SIZE` | `10` (PostgreSQL connections) |
 /// | `JWT_SECRET` | generated once and kept in `./data/jwt_secret` |
 /// | `MAIL_LOG` | `./data/mail.jsonl` |
 /// | `SEED_MOD_EMAIL`, `SEED_MOD_PASSWORD` | none: a moderator account created at start when both are set |
@@ -25,6 +26,8 @@ pub struct Settings {
     pub port: u16,
     /// SQLite or PostgreSQL URL.
     pub database_url: String,
+    /// PostgreSQL connections in the pool.
+    pub database_pool_size: u32,
     /// Token signing secret.
     pub jwt_secret: String,
     /// JSON-lines mailbox file.
@@ -39,6 +42,7 @@ impl std::fmt::Debug for Settings {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("database_url", &self.database_url)
+            .field("database_pool_size", &self.database_pool_size)
             .field("mail_log", &self.mail_log)
             .finish_non_exhaustive()
     }
@@ -49,7 +53,7 @@ impl Settings {
     ///
     /// # Errors
     ///
-    /// An unreadable `PORT`, or a secret file that cannot be read or written.
+    /// An unreadable `PORT` or `DATABASE_POOL_SIZE`, or a secret file that cannot be read or written.
     pub fn from_env(data_dir: &Path) -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let port = match var("PORT") {
@@ -57,6 +61,12 @@ impl Settings {
                 .parse()
                 .with_context(|| format!("PORT={port} is not a port number"))?,
             None => 3000,
+        };
+        let database_pool_size = match var("DATABASE_POOL_SIZE") {
+            Some(size) => size
+                .parse()
+                .with_context(|| format!("DATABASE_POOL_SIZE={size} is not a whole number"))?,
+            None => 10,
         };
         let jwt_secret = match var("JWT_SECRET") {
             Some(secret) => secret,
@@ -76,6 +86,7 @@ impl Settings {
             port,
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("blog.sqlite").display())),
+            database_pool_size,
             jwt_secret,
             mail_log: var("MAIL_LOG").map_or_else(|| data_dir.join("mail.jsonl"), PathBuf::from),
             seeds,

@@ -34,17 +34,36 @@ impl Db {
     /// SQLite: `sqlite::memory:` is one connection shared by all callers (the
     /// database lives as long as the handle); a file (`sqlite://data/app.db`)
     /// is created with its directory, in WAL mode, with foreign keys on and a
-    /// busy timeout. PostgreSQL: a pool of ten connections.
+    /// busy timeout. PostgreSQL: a pool of ten connections (see
+    /// [`Db::connect_with_pool_size`]).
     ///
     /// # Errors
     ///
     /// [`SetupError::InvalidSetting`] for a URL of another scheme or that does
     /// not parse; [`Error::Database`] when the database cannot be reached.
     pub async fn connect(url: &str) -> Result<Db, Error> {
+        Self::connect_with_pool_size(url, postgres::POOL_SIZE).await
+    }
+
+    /// [`Db::connect`] with a PostgreSQL pool of `max_connections` (at least
+    /// two: one listens for user changes). A few connections per core of the
+    /// database server serve best; more only queue inside PostgreSQL. SQLite
+    /// ignores the size.
+    ///
+    /// # Errors
+    ///
+    /// As [`Db::connect`]; [`SetupError::InvalidSetting`] for a size below two.
+    pub async fn connect_with_pool_size(url: &str, max_connections: u32) -> Result<Db, Error> {
+        if max_connections < 2 {
+            return Err(Error::Setup(SetupError::InvalidSetting {
+                name: "database pool size",
+                reason: "at least 2 connections: one listens for user changes".to_owned(),
+            }));
+        }
         let conn = if url.starts_with("sqlite:") {
             sqlite::connect(url).await?
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            postgres::connect(url).await?
+            postgres::connect(url, max_connections).await?
         } else {
             return Err(Error::Setup(SetupError::InvalidSetting {
                 name: "database url",

@@ -10,11 +10,13 @@ use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
 
 use crate::error::{Error, SetupError};
 
-/// Connections per server instance.
-const POOL_SIZE: u32 = 10;
+/// Connections per server instance, unless the application says otherwise
+/// ([`Db::connect_with_pool_size`](super::Db::connect_with_pool_size)). One of them
+/// listens for user changes.
+pub(crate) const POOL_SIZE: u32 = 10;
 
-/// Opens a `postgres://` URL with a pool of ten connections.
-pub(crate) async fn connect(url: &str) -> Result<DatabaseConnection, Error> {
+/// Opens a `postgres://` URL with a pool of `max_connections`.
+pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, Error> {
     let options = PgConnectOptions::from_str(url).map_err(|err| {
         // The URL may hold a password: say what is wrong, not what it is.
         Error::Setup(SetupError::InvalidSetting {
@@ -22,7 +24,7 @@ pub(crate) async fn connect(url: &str) -> Result<DatabaseConnection, Error> {
             reason: format!("invalid PostgreSQL URL: {err}"),
         })
     })?;
-    connect_with(options, POOL_SIZE).await
+    connect_with(options, max_connections).await
 }
 
 /// Opens a pool with explicit options.
@@ -33,6 +35,10 @@ pub(crate) async fn connect_with(
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        // No ping before each use: it doubles the round trips of a one-query
+        // request. A connection that died is found by the query itself, whose
+        // error drops it from the pool.
+        .test_before_acquire(false)
         .connect_with(options.disable_statement_logging())
         .await
         .map_err(|err| Error::Database(DbErr::Conn(RuntimeErr::SqlxError(Arc::new(err)))))?;
