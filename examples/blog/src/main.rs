@@ -6,6 +6,11 @@ use std::path::Path;
 use blog::settings::Settings;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc serves the many small, short-lived allocations of the request
+/// path faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
