@@ -177,7 +177,7 @@ impl CrudUserService {
     /// on PostgreSQL, installs the trigger that notifies them and the
     /// listener that drops their rows from the user cache, which stays
     /// unused until the listener is connected. Nothing to do on SQLite.
-    /// Idempotent; [`AppBuilder::build`](crate::AppBuilder::build) calls it.
+    /// Idempotent; [`AppBuilder::build`](crate::app::AppBuilder::build) calls it.
     ///
     /// # Errors
     ///
