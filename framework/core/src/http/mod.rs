@@ -24,7 +24,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -105,21 +106,15 @@ pub(crate) struct Incoming {
 }
 
 impl Incoming {
-    async fn read(
-        state: &AppState,
-        method: &Method,
-        headers: HeaderMap,
-        raw_query: Option<String>,
-        body: Body,
-    ) -> Result<Self, ApiError> {
-        let verb = verb_of(method).ok_or(Error::BadRequest("unsupported method"))?;
-        let params = params::parse(raw_query.as_deref())?;
+    async fn read(state: &AppState, parts: Parts, body: Body) -> Result<Self, ApiError> {
+        let verb = verb_of(&parts.method).ok_or(Error::BadRequest("unsupported method"))?;
+        let params = params::parse(parts.uri.query())?;
         let body = axum::body::to_bytes(body, state.http.body_limit)
             .await
             .map_err(|_| Error::BodyTooLarge)?;
         Ok(Self {
             verb,
-            headers,
+            headers: parts.headers,
             params,
             body,
         })
@@ -152,17 +147,16 @@ fn verb_of(method: &Method) -> Option<Verb> {
 async fn crud_operation(
     State(state): State<Arc<AppState>>,
     Path((service, op)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    RawQuery(raw_query): RawQuery,
-    body: Body,
+    request: Request,
 ) -> Response {
-    let Some(op) = verb_of(&method).and_then(|verb| crud::Op::from_route(verb, &op)) else {
-        return not_found_for(&method, &uri);
+    // The request is taken apart rather than extracted piece by piece: the
+    // header, method and URI extractors would each clone their part.
+    let (parts, body) = request.into_parts();
+    let Some(op) = verb_of(&parts.method).and_then(|verb| crud::Op::from_route(verb, &op)) else {
+        return not_found_for(&parts.method, &parts.uri);
     };
     let result = async {
-        let incoming = Incoming::read(&state, &method, headers, raw_query, body).await?;
+        let incoming = Incoming::read(&state, parts, body).await?;
         crud::handle(&state, &service, op, incoming).await
     }
     .await;
@@ -172,17 +166,14 @@ async fn crud_operation(
 async fn command(
     State(state): State<Arc<AppState>>,
     Path((service, cmd)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    RawQuery(raw_query): RawQuery,
-    body: Body,
+    request: Request,
 ) -> Response {
-    if !matches!(method, Method::POST | Method::PATCH | Method::GET) {
-        return not_found_for(&method, &uri);
+    let (parts, body) = request.into_parts();
+    if !matches!(parts.method, Method::POST | Method::PATCH | Method::GET) {
+        return not_found_for(&parts.method, &parts.uri);
     }
     let result = async {
-        let incoming = Incoming::read(&state, &method, headers, raw_query, body).await?;
+        let incoming = Incoming::read(&state, parts, body).await?;
         cmd::handle(&state, &service, &cmd, incoming).await
     }
     .await;
