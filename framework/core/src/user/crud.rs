@@ -79,23 +79,11 @@ impl UserCrud {
         })
     }
 
-    /// Drops from the user cache the rows a write selected by `query` may
-    /// have changed: the one user its `id` names, else everyone.
-    fn forget_matching(&self, query: &Map) {
-        match query.get("id") {
-            Some(Value::String(id)) => self.cache.forget(id),
-            _ => self.cache.clear(),
-        }
-    }
-
-    /// Drops from the user cache the rows of `ids` (everyone if one is not a
-    /// plain id).
-    fn forget_ids(&self, ids: &[Value]) {
-        for id in ids {
-            match id {
-                Value::String(id) => self.cache.forget(id),
-                _ => return self.cache.clear(),
-            }
+    /// Drops from the user cache the users a write may have changed.
+    fn forget(&self, touched: Touched) {
+        match touched {
+            Touched::Users(ids) => ids.iter().for_each(|id| self.cache.forget(id)),
+            Touched::Everyone => self.cache.clear(),
         }
     }
 
@@ -188,8 +176,9 @@ impl UserCrud {
     /// One UPDATE, revocation included: all of it is written, or nothing.
     pub async fn patch(&self, query: Map, data: Map, ctx: &CrudContext) -> Result<PatchResponse> {
         let data = self.update_data(data).await?;
-        let written = self.service.patch(query.clone(), data, ctx).await;
-        self.forget_matching(&query);
+        let touched = Touched::by_query(&query);
+        let written = self.service.patch(query, data, ctx).await;
+        self.forget(touched);
         written
     }
 
@@ -228,11 +217,12 @@ impl UserCrud {
         ctx: &CrudContext,
     ) -> Result<PatchResponse> {
         let data = self.update_data(data).await?;
+        let touched = Touched::by_query(&query);
         let written = self
             .service
-            .patch_one_with(query.clone(), data, increments, ctx)
+            .patch_one_with(query, data, increments, ctx)
             .await;
-        self.forget_matching(&query);
+        self.forget(touched);
         written
     }
 
@@ -253,8 +243,9 @@ impl UserCrud {
         ctx: &CrudContext,
     ) -> Result<PatchResponse> {
         let data = self.update_data(data).await?;
-        let written = self.service.patch_in(ids.clone(), query, data, ctx).await;
-        self.forget_ids(&ids);
+        let touched = Touched::by_ids(&ids);
+        let written = self.service.patch_in(ids, query, data, ctx).await;
+        self.forget(touched);
         written
     }
 
@@ -276,11 +267,9 @@ impl UserCrud {
         for (query, data) in updates {
             checked.push((query, self.update_data(data).await?));
         }
-        let queries: Vec<Map> = checked.iter().map(|(query, _)| query.clone()).collect();
+        let touched = Touched::by_queries(checked.iter().map(|(query, _)| query));
         let written = self.service.patch_batch(checked, ctx).await;
-        for query in &queries {
-            self.forget_matching(query);
-        }
+        self.forget(touched);
         written
     }
 
@@ -290,8 +279,9 @@ impl UserCrud {
     ///
     /// As [`CrudService::delete`].
     pub async fn delete(&self, query: Map, ctx: &CrudContext) -> Result<DeleteResponse> {
-        let deleted = self.service.delete(query.clone(), ctx).await;
-        self.forget_matching(&query);
+        let touched = Touched::by_query(&query);
+        let deleted = self.service.delete(query, ctx).await;
+        self.forget(touched);
         deleted
     }
 
@@ -301,8 +291,9 @@ impl UserCrud {
     ///
     /// As [`CrudService::delete_one`].
     pub async fn delete_one(&self, query: Map, ctx: &CrudContext) -> Result<DeleteResponse> {
-        let deleted = self.service.delete_one(query.clone(), ctx).await;
-        self.forget_matching(&query);
+        let touched = Touched::by_query(&query);
+        let deleted = self.service.delete_one(query, ctx).await;
+        self.forget(touched);
         deleted
     }
 
@@ -317,9 +308,50 @@ impl UserCrud {
         query: Map,
         ctx: &CrudContext,
     ) -> Result<DeleteResponse> {
-        let deleted = self.service.delete_in(ids.clone(), query, ctx).await;
-        self.forget_ids(&ids);
+        let touched = Touched::by_ids(&ids);
+        let deleted = self.service.delete_in(ids, query, ctx).await;
+        self.forget(touched);
         deleted
+    }
+}
+
+/// The users a write may change, worked out before the write takes its query.
+#[derive(Debug)]
+enum Touched {
+    /// Only these ids.
+    Users(Vec<String>),
+    /// Any user.
+    Everyone,
+}
+
+impl Touched {
+    /// A query naming one `id` selects that user at most; any other query
+    /// may select anyone.
+    fn by_query(query: &Map) -> Self {
+        match query.get("id") {
+            Some(Value::String(id)) => Self::Users(vec![id.clone()]),
+            _ => Self::Everyone,
+        }
+    }
+
+    /// Plain ids select those users; anything else may select anyone.
+    fn by_ids(ids: &[Value]) -> Self {
+        ids.iter()
+            .map(|id| id.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .map_or(Self::Everyone, Self::Users)
+    }
+
+    /// The users any of `queries` may select.
+    fn by_queries<'a>(queries: impl Iterator<Item = &'a Map>) -> Self {
+        let mut ids = Vec::new();
+        for query in queries {
+            match Self::by_query(query) {
+                Self::Users(one) => ids.extend(one),
+                Self::Everyone => return Self::Everyone,
+            }
+        }
+        Self::Users(ids)
     }
 }
 
