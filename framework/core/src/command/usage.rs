@@ -6,11 +6,12 @@
 //! does the test, so two server instances on one database cannot both let a
 //! call through that only one may make.
 
+use sea_orm::ConnectionTrait;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::error::{Error, Result};
+use crate::storage::Db;
 
 /// One subject's use of one command (or of login).
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -35,12 +36,7 @@ pub(crate) enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 /// Counts one use, or fails with [`Error::MaxUsesReached`] when `max` uses were made.
-pub(crate) async fn reserve_use(
-    db: &DatabaseConnection,
-    subject: &str,
-    command: &str,
-    max: u64,
-) -> Result<()> {
+pub(crate) async fn reserve_use(db: &Db, subject: &str, command: &str, max: u64) -> Result<()> {
     let max = i64::try_from(max).unwrap_or(i64::MAX);
     if max == 0 {
         return Err(Error::MaxUsesReached { max: 0 });
@@ -69,11 +65,7 @@ pub(crate) async fn reserve_use(
 }
 
 /// Gives back a use reserved by [`reserve_use`] for a call that failed.
-pub(crate) async fn release_use(
-    db: &DatabaseConnection,
-    subject: &str,
-    command: &str,
-) -> Result<()> {
+pub(crate) async fn release_use(db: &Db, subject: &str, command: &str) -> Result<()> {
     let stmt = Query::update()
         .table(Entity)
         .value(Column::Uses, Expr::col(Column::Uses).sub(1))
@@ -89,7 +81,7 @@ pub(crate) async fn release_use(
 /// failed: the previous call was at least an interval ago, so the subject
 /// may call again at once. A later claim is left alone.
 pub(crate) async fn release_call(
-    db: &DatabaseConnection,
+    db: &Db,
     subject: &str,
     command: &str,
     claimed_ms: i64,
@@ -108,7 +100,7 @@ pub(crate) async fn release_call(
 /// Lets a call through if the last one was at least `interval_ms` ago, or
 /// fails with [`Error::WaitUntil`] naming when the next call is allowed.
 pub(crate) async fn claim_call(
-    db: &DatabaseConnection,
+    db: &Db,
     subject: &str,
     command: &str,
     now_ms: i64,

@@ -35,11 +35,11 @@ pub(crate) async fn handle(
         return Err(Error::GetMethodNotAllowed.into());
     }
     ctx.command = Some(name.to_owned());
-    ctx.options = incoming.params.options.clone();
     let mut dto = match verb {
-        Verb::Get => incoming.params.query.clone().unwrap_or_default(),
+        Verb::Get => incoming.params.query.unwrap_or_default(),
         _ => object(incoming.json_body()?)?,
     };
+    ctx.options = incoming.params.options;
     if let Some(field) = &command.spec.settings.batch_field {
         let Some(Value::Array(items)) = dto.get(field) else {
             return Err(Error::PayloadMustBeArray.into());
@@ -98,7 +98,7 @@ async fn run_counted(
     let settings = &command.spec.settings;
     let key = &command.usage_key;
     let user_id = ctx.user_id().map(str::to_owned);
-    let db = state.db.connection();
+    let db = &state.db;
     let reserved = match (&user_id, settings.max_uses_per_user) {
         (Some(user_id), Some(max)) => {
             usage::reserve_use(db, user_id, key, max).await?;

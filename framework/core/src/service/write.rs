@@ -71,7 +71,7 @@ impl ServiceCore {
         let mut created = Vec::with_capacity(prepared.len());
         if let [_] = prepared.as_slice() {
             for PreparedInsert { row, output } in prepared {
-                table::insert(self.db.connection(), &self.info, row).await?;
+                table::insert(&self.db, &self.info, row).await?;
                 created.push(Json::Object(output));
             }
             return Ok(created);
@@ -177,7 +177,7 @@ impl ServiceCore {
             })
             .collect::<Result<Vec<_>>>()?;
         if prepared.len() == 1 {
-            return self.run_updates(self.db.connection(), prepared).await;
+            return self.run_updates(&self.db, prepared).await;
         }
         let txn = self.db.begin_write().await?;
         let results = self.run_updates(&txn, prepared).await?;
@@ -279,7 +279,7 @@ impl ServiceCore {
             let mut result = match mode {
                 Mode::Many => {
                     let condition = self.info.condition(&query, true)?;
-                    let count = table::delete(self.db.connection(), &self.info, condition).await?;
+                    let count = table::delete(&self.db, &self.info, condition).await?;
                     DeleteResponse {
                         count,
                         deleted: None,

@@ -58,6 +58,7 @@ mod postgres;
 mod query;
 mod schema;
 mod sqlite;
+mod statements;
 pub(crate) mod table;
 mod time;
 

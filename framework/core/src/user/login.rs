@@ -163,7 +163,7 @@ impl CrudUserService {
         }
         let interval = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
         let now = chrono::Utc::now().timestamp_millis();
-        match usage::claim_call(self.inner.db.connection(), login, LOGIN_KEY, now, interval).await {
+        match usage::claim_call(&self.inner.db, login, LOGIN_KEY, now, interval).await {
             Err(Error::WaitUntil { .. }) => Err(Error::TooEarly),
             other => other,
         }
@@ -188,7 +188,7 @@ impl CrudUserService {
             )
             .col_expr(Column::LastLoginAttempt, Expr::value(now))
             .filter(Column::Id.eq(user_id.to_owned()))
-            .exec(self.inner.db.connection())
+            .exec(&self.inner.db)
             .await?;
         self.forget_cached(user_id);
         Err(Error::InvalidCredentials)
@@ -213,7 +213,7 @@ impl CrudUserService {
                 .col_expr(Column::LastTwoFACode, Expr::value(None::<String>))
                 .filter(Column::LastTwoFACode.eq(code_hash.to_owned()));
         }
-        let result = update.exec(self.inner.db.connection()).await?;
+        let result = update.exec(&self.inner.db).await?;
         self.forget_cached(user_id);
         Ok(result.rows_affected > 0)
     }
@@ -221,7 +221,7 @@ impl CrudUserService {
     /// Failed logins on an identifier that matched no account when tried.
     async fn identifier_failures(&self, login: &str) -> Result<Failures> {
         let row = usage::Entity::find_by_id((login.to_owned(), UNKNOWN_FAILURES_KEY.to_owned()))
-            .one(self.inner.db.connection())
+            .one(&self.inner.db)
             .await?;
         Ok(row
             .map(|row| Failures {
@@ -260,7 +260,7 @@ impl CrudUserService {
                     .to_owned(),
             )
             .to_owned();
-        self.inner.db.connection().execute(&stmt).await?;
+        self.inner.db.execute(&stmt).await?;
         Ok(())
     }
 
@@ -280,7 +280,7 @@ impl CrudUserService {
                 .col_expr(Column::Password, Expr::value(hash))
                 .filter(Column::Id.eq(user.id.clone()))
                 .filter(Column::Password.eq(user.password.clone()))
-                .exec(self.inner.db.connection())
+                .exec(&self.inner.db)
                 .await?;
             self.forget_cached(&user.id);
             Ok::<_, Error>(())
@@ -498,7 +498,7 @@ mod tests {
             entity::Entity::update_many()
                 .col_expr(column, value)
                 .filter(entity::Column::Id.eq(id.to_owned()))
-                .exec(users.inner.db.connection())
+                .exec(&users.inner.db)
                 .await
                 .unwrap();
         }

@@ -147,7 +147,7 @@ impl CrudUserService {
     pub async fn find_by_login(&self, login: &str) -> Result<Option<entity::Model>> {
         Ok(entity::Entity::find()
             .filter(entity::Column::Email.eq(login))
-            .one(self.inner.db.connection())
+            .one(&self.inner.db)
             .await?)
     }
 
@@ -158,7 +158,7 @@ impl CrudUserService {
     /// [`Error::Database`](crate::Error::Database) when the database fails.
     pub async fn find_by_id(&self, id: &str) -> Result<Option<entity::Model>> {
         Ok(entity::Entity::find_by_id(id.to_owned())
-            .one(self.inner.db.connection())
+            .one(&self.inner.db)
             .await?)
     }
 

@@ -124,7 +124,7 @@ impl CrudUserService {
             )
             .filter(Column::Id.eq(user.id.clone()))
             .filter(still)
-            .exec(self.inner.db.connection())
+            .exec(&self.inner.db)
             .await?;
         self.forget_cached(&user.id);
         if stored.rows_affected == 0 {
@@ -136,7 +136,7 @@ impl CrudUserService {
                 .col_expr(Column::LastTwoFACode, Expr::value(None::<String>))
                 .filter(Column::Id.eq(user.id.clone()))
                 .filter(Column::LastTwoFACode.eq(hash))
-                .exec(self.inner.db.connection())
+                .exec(&self.inner.db)
                 .await?;
             self.forget_cached(&user.id);
             return Err(err);

@@ -125,7 +125,7 @@ impl CrudUserService {
     pub(super) async fn find_by_email(&self, email: &str) -> Result<Option<entity::Model>> {
         Ok(entity::Entity::find()
             .filter(entity::Column::Email.eq(email))
-            .one(self.inner.db.connection())
+            .one(&self.inner.db)
             .await?)
     }
 
