@@ -64,19 +64,28 @@ impl ColumnInfo {
         }
     }
 
-    /// Reads this column from a row as JSON (`null` for SQL `NULL`).
-    pub(crate) fn read(&self, row: &QueryResult) -> Result<Json, DbErr> {
-        let name = self.name.as_str();
+    /// Reads this column from a row as JSON (`null` for SQL `NULL`), at its
+    /// position in the SELECT list: by position, not by name, which would
+    /// look the name up in the row's column map.
+    pub(crate) fn read(&self, row: &QueryResult, position: usize) -> Result<Json, DbErr> {
         Ok(match self.kind {
-            ColumnKind::Text => row.try_get::<Option<String>>("", name)?.map(Json::String),
-            ColumnKind::Int => row.try_get::<Option<i32>>("", name)?.map(Json::from),
-            ColumnKind::BigInt => row.try_get::<Option<i64>>("", name)?.map(Json::from),
-            ColumnKind::Float => row.try_get::<Option<f64>>("", name)?.map(float),
-            ColumnKind::Bool => row.try_get::<Option<bool>>("", name)?.map(Json::Bool),
+            ColumnKind::Text => row
+                .try_get_by_index::<Option<String>>(position)?
+                .map(Json::String),
+            ColumnKind::Int => row
+                .try_get_by_index::<Option<i32>>(position)?
+                .map(Json::from),
+            ColumnKind::BigInt => row
+                .try_get_by_index::<Option<i64>>(position)?
+                .map(Json::from),
+            ColumnKind::Float => row.try_get_by_index::<Option<f64>>(position)?.map(float),
+            ColumnKind::Bool => row
+                .try_get_by_index::<Option<bool>>(position)?
+                .map(Json::Bool),
             ColumnKind::DateTime => row
-                .try_get::<Option<DateTime<Utc>>>("", name)?
+                .try_get_by_index::<Option<DateTime<Utc>>>(position)?
                 .map(|t| Json::String(format_timestamp(&t))),
-            ColumnKind::Json => row.try_get::<Option<Json>>("", name)?,
+            ColumnKind::Json => row.try_get_by_index::<Option<Json>>(position)?,
         }
         .unwrap_or(Json::Null))
     }
@@ -97,16 +106,17 @@ pub(crate) fn value_to_json(value: &Value) -> Json {
     }
 }
 
-/// Reads the columns `indexes` (entity order) of a row into a JSON object.
+/// Reads a row selected with the columns `indexes` (entity indexes, in
+/// SELECT order) into a JSON object.
 pub(crate) fn read_row(
     info: &EntityInfo,
     indexes: &[usize],
     row: &QueryResult,
 ) -> Result<Map<String, Json>, DbErr> {
     let mut object = Map::with_capacity(indexes.len());
-    for &i in indexes {
+    for (position, &i) in indexes.iter().enumerate() {
         let column = &info.columns()[i];
-        object.insert(column.wire.clone(), column.read(row)?);
+        object.insert(column.wire.clone(), column.read(row, position)?);
     }
     Ok(object)
 }
