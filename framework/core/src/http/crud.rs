@@ -62,10 +62,14 @@ pub(crate) async fn handle(
         .services
         .get(service)
         .ok_or_else(|| Error::ServiceNotFound(service.to_owned()))?;
-    ctx.options = incoming.params.options.clone();
-    let query = incoming.params.query.clone().unwrap_or_default();
-    let verb = incoming.verb;
     let body = incoming.json_body()?;
+    let Incoming { verb, params, .. } = incoming;
+    ctx.options = params.options;
+    // Patches tell a missing query from an empty one; the rest do not.
+    let (patch_query, query) = match op {
+        Op::PatchOne | Op::Patch => (params.query, Map::new()),
+        _ => (None, params.query.unwrap_or_default()),
+    };
     let value = match op {
         Op::CreateOne => create_one(state, entry, &ctx, body).await?,
         Op::CreateBatch => create_batch(state, entry, &ctx, body).await?,
@@ -73,15 +77,7 @@ pub(crate) async fn handle(
         Op::Find | Op::FindIds => find(state, entry, ctx, query, op == Op::FindIds).await?,
         Op::FindIn => find_in(state, entry, ctx, query).await?,
         Op::PatchOne | Op::Patch => {
-            patch(
-                state,
-                entry,
-                &ctx,
-                incoming.params.query,
-                body,
-                op == Op::PatchOne,
-            )
-            .await?
+            patch(state, entry, &ctx, patch_query, body, op == Op::PatchOne).await?
         }
         Op::PatchIn => patch_in(state, entry, &ctx, query, body).await?,
         Op::PatchBatch => patch_batch(state, entry, &ctx, body).await?,

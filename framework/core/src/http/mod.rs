@@ -197,7 +197,14 @@ fn not_found_for(method: &Method, uri: &Uri) -> Response {
 
 /// A JSON answer with eicrud's content type.
 pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
-    let mut response = (status, value.to_string()).into_response();
+    let mut body = Vec::with_capacity(128);
+    // Writing a `Value` into a `Vec` cannot fail: its keys are strings and
+    // the writer does not.
+    if serde_json::to_writer(&mut body, value).is_err() {
+        body = b"null".to_vec();
+    }
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(JSON_CONTENT_TYPE),
