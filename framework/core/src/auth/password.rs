@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use std::cell::RefCell;
 
-use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, oneshot};
@@ -107,11 +107,9 @@ impl PasswordHasher {
             reason: e.to_string(),
         })?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
-        let dummy_hash = hash_with(&argon2, "ferrocrud dummy password").map_err(|_| {
-            SetupError::InvalidSetting {
-                name: "password params",
-                reason: "cannot hash".into(),
-            }
+        let dummy_hash = dummy_hash(argon2.params()).map_err(|_| SetupError::InvalidSetting {
+            name: "password params",
+            reason: "cannot write them in a hash".into(),
         })?;
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
@@ -281,11 +279,12 @@ fn lower_priority() {
 fn lower_priority() {}
 
 impl Inner {
-    /// The work of a real verification, for a hash that is missing or malformed.
+    /// The work of a real verification, for a hash that is missing or
+    /// malformed, in this hashing thread's memory.
     fn dummy_verify(&self, password: &str) {
         if let Ok(dummy) = PasswordHash::new(&self.dummy_hash) {
             // The outcome is meaningless: only the work counts.
-            let _ = self.argon2.verify_password(password.as_bytes(), &dummy);
+            let _ = verify_reusing(password.as_bytes(), &dummy);
         }
     }
 }
@@ -370,8 +369,27 @@ fn verify_reusing(password: &[u8], hash: &PasswordHash<'_>) -> bool {
     computed.is_ok() && bool::from(expected.as_bytes().ct_eq(&out))
 }
 
-/// A hash made with a fresh allocation: for the dummy hash built at start,
-/// outside the hashing threads.
+/// A PHC string with the current parameters and a random salt, verified
+/// against when there is no hash to verify so that the work is the same.
+/// Its output is not computed (nothing needs to match it), which spares a
+/// hash and its memory at start.
+fn dummy_hash(params: &Params) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = Output::new(&vec![0u8; output_len])?;
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string())
+}
+
+/// A hash made the standard way, with a fresh allocation: what the tests
+/// check the reused-memory path against.
+#[cfg(test)]
 fn hash_with(
     argon2: &Argon2<'static>,
     password: &str,
@@ -385,7 +403,27 @@ fn hash_with(
 
 #[cfg(test)]
 mod tests {
+    use argon2::password_hash::PasswordVerifier as _;
+
     use super::*;
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does() {
+        let params = Params::new(64, 3, 1, None).unwrap();
+        let dummy = dummy_hash(&params).unwrap();
+        let parsed = PasswordHash::new(&dummy).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        let read = Params::try_from(&parsed).unwrap();
+        assert_eq!((read.m_cost(), read.t_cost(), read.p_cost()), (64, 3, 1));
+        assert_eq!(parsed.hash.unwrap().len(), Params::DEFAULT_OUTPUT_LEN);
+        assert!(!verify_reusing(b"", &parsed));
+        assert!(!verify_reusing(b"ferrocrud dummy password", &parsed));
+        assert_ne!(
+            dummy,
+            dummy_hash(&params).unwrap(),
+            "a fresh salt each time"
+        );
+    }
 
     #[test]
     fn reused_memory_hashes_verify_with_the_standard_path_and_back() {
