@@ -375,8 +375,13 @@ class Server:
         raise NotImplementedError
 
     def check_port(self):
-        if port_busy(self.port):
-            raise RuntimeError(f"port {self.port} is already in use: cannot start {self.name} there")
+        # A server stopped just before (the same one, when two servers
+        # alternate) may take a moment to let its port go.
+        deadline = time.monotonic() + 10
+        while port_busy(self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"port {self.port} is already in use: cannot start {self.name} there")
+            time.sleep(0.2)
 
 
 class Ferrocrud(Server):
