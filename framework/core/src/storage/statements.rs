@@ -315,16 +315,26 @@ mod tests {
             let results = futures_util::future::join_all(sleeps).await;
             assert!(results.iter().all(Result::is_ok), "{results:?}");
             assert_eq!(idle(&db), 2, "five connections, three reserved");
-            // Transactions still find connections while both are busy.
-            let (busy, txn) = tokio::join!(
-                futures_util::future::join(sleep(&db, 0.5), sleep(&db, 0.5)),
-                tokio::time::timeout(Duration::from_millis(400), db.connection().begin()),
-            );
-            assert!(busy.0.is_ok() && busy.1.is_ok());
-            let txn = txn
-                .expect("a transaction does not wait for statements")
-                .expect("begin");
-            txn.commit().await.expect("commit");
+            // Transactions still find connections while both are busy: a
+            // transaction begins and commits before the statements end.
+            let statements_done = std::sync::atomic::AtomicBool::new(false);
+            let busy = async {
+                let both = futures_util::future::join(sleep(&db, 3.0), sleep(&db, 3.0)).await;
+                statements_done.store(true, std::sync::atomic::Ordering::SeqCst);
+                both
+            };
+            let transaction = async {
+                // Let both statements take their connections first.
+                while pool(&db).permits.available_permits() > 0 {
+                    tokio::task::yield_now().await;
+                }
+                let txn = db.connection().begin().await.expect("begin");
+                txn.commit().await.expect("commit");
+                statements_done.load(std::sync::atomic::Ordering::SeqCst)
+            };
+            let ((first, second), finished_after) = tokio::join!(busy, transaction);
+            assert!(first.is_ok() && second.is_ok());
+            assert!(!finished_after, "the transaction waited for the statements");
         })
         .await;
     }
