@@ -329,6 +329,15 @@ fn hash_reusing(
         })
         .map_err(|_| argon2::password_hash::Error::Crypto)
     })?;
+    argon2id_phc(params, &salt, output)
+}
+
+/// The PHC string of an argon2id (v19) hash.
+fn argon2id_phc(
+    params: &Params,
+    salt: &SaltString,
+    output: Output,
+) -> Result<String, argon2::password_hash::Error> {
     Ok(PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
@@ -377,14 +386,7 @@ fn dummy_hash(params: &Params) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
     let output = Output::new(&vec![0u8; output_len])?;
-    Ok(PasswordHash {
-        algorithm: Algorithm::Argon2id.ident(),
-        version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(params)?,
-        salt: Some(salt.as_salt()),
-        hash: Some(output),
-    }
-    .to_string())
+    argon2id_phc(params, &salt, output)
 }
 
 /// A hash made the standard way, with a fresh allocation: what the tests

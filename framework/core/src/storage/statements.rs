@@ -67,7 +67,9 @@ impl StatementPool {
     /// Runs a statement that returns no rows.
     pub(crate) async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         let mut lease = self.lease().await?;
-        let result = query(&stmt).execute(lease.connection()).await;
+        let result = query(&stmt.sql, stmt.values)
+            .execute(lease.connection())
+            .await;
         lease.finish(result.as_ref().err());
         result
             .map(ExecResult::from)
@@ -77,7 +79,9 @@ impl StatementPool {
     /// Runs a query and returns its first row.
     pub(crate) async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         let mut lease = self.lease().await?;
-        let result = query(&stmt).fetch_optional(lease.connection()).await;
+        let result = query(&stmt.sql, stmt.values)
+            .fetch_optional(lease.connection())
+            .await;
         lease.finish(result.as_ref().err());
         result
             .map(|row| row.map(QueryResult::from))
@@ -87,7 +91,9 @@ impl StatementPool {
     /// Runs a query and returns all its rows.
     pub(crate) async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let mut lease = self.lease().await?;
-        let result = query(&stmt).fetch_all(lease.connection()).await;
+        let result = query(&stmt.sql, stmt.values)
+            .fetch_all(lease.connection())
+            .await;
         lease.finish(result.as_ref().err());
         result
             .map(|rows| rows.into_iter().map(QueryResult::from).collect())
@@ -199,9 +205,10 @@ impl Drop for Lease<'_> {
     }
 }
 
-fn query(stmt: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
-    let values = stmt.values.clone().unwrap_or(Values(Vec::new()));
-    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
+/// A statement's text and its values (moved, not cloned) as a sqlx query.
+fn query(sql: &str, values: Option<Values>) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
+    let values = values.unwrap_or(Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(sql), SqlxValues(values))
 }
 
 fn query_error(err: sqlx::Error) -> DbErr {
