@@ -145,22 +145,21 @@ impl TokenKeys {
         else {
             return Err(Error::InvalidToken("jwt malformed"));
         };
-        let header: JoseHeader = decode_part(header_part)?;
-        match header.alg.as_str() {
-            "HS256" => {}
-            other if KNOWN_ALGORITHMS.contains(&other) => {
-                return Err(Error::InvalidToken("invalid algorithm"));
-            }
-            _ => return Err(Error::InvalidToken("invalid token")),
-        }
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| Error::InvalidToken("invalid token"))?;
+        decoded(header_part, |bytes| {
+            let header: JoseHeader<'_> = serde_json::from_slice(bytes).ok()?;
+            Some(match &*header.alg {
+                "HS256" => Ok(()),
+                other if KNOWN_ALGORITHMS.contains(&other) => {
+                    Err(Error::InvalidToken("invalid algorithm"))
+                }
+                _ => Err(Error::InvalidToken("invalid token")),
+            })
+        })??;
         let mut mac = self.verifier.clone();
         mac.update(&token.as_bytes()[..header_part.len() + 1 + payload_part.len()]);
-        mac.verify_slice(&signature)
+        decoded(signature, |signature| Some(mac.verify_slice(signature)))?
             .map_err(|_| Error::InvalidToken("invalid signature"))?;
-        let payload: Payload = decode_part(payload_part)?;
+        let payload: Payload = decoded(payload_part, |bytes| serde_json::from_slice(bytes).ok())?;
         payload.into_claims(now_secs())
     }
 }
@@ -174,8 +173,9 @@ const KNOWN_ALGORITHMS: [&str; 12] = [
 
 /// The part of a token's header the checks read.
 #[derive(Deserialize)]
-struct JoseHeader {
-    alg: String,
+struct JoseHeader<'a> {
+    #[serde(borrow)]
+    alg: std::borrow::Cow<'a, str>,
 }
 
 /// A token's payload with what validation reads beside the claims.
@@ -216,12 +216,19 @@ impl Payload {
     }
 }
 
-/// A base64url JSON part of a token.
-fn decode_part<T: serde::de::DeserializeOwned>(part: &str) -> Result<T> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| Error::InvalidToken("invalid token"))?;
-    serde_json::from_slice(&bytes).map_err(|_| Error::InvalidToken("invalid token"))
+/// Decodes a base64url part of a token and reads it with `read`; `None` from
+/// either is an invalid token. Parts of the usual size are decoded on the
+/// stack, longer ones on the heap.
+fn decoded<T>(part: &str, read: impl FnOnce(&[u8]) -> Option<T>) -> Result<T> {
+    let mut stack = [0u8; 512];
+    let read = if base64::decoded_len_estimate(part.len()) <= stack.len() {
+        let len = URL_SAFE_NO_PAD.decode_slice(part, &mut stack).ok();
+        len.and_then(|len| read(&stack[..len]))
+    } else {
+        let bytes = URL_SAFE_NO_PAD.decode(part).ok();
+        bytes.and_then(|bytes| read(&bytes))
+    };
+    read.ok_or(Error::InvalidToken("invalid token"))
 }
 
 fn now_secs() -> i64 {
