@@ -64,8 +64,8 @@ pub struct CommandSettings {
 /// What a command answered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CommandOutput {
-    /// A JSON body.
-    Json(Value),
+    /// A JSON body, serialized straight from the command's answer.
+    Json(Vec<u8>),
     /// An empty body (the command returns `()`).
     Empty,
 }
@@ -106,8 +106,21 @@ impl CommandContext {
         Ok(())
     }
 
-    pub(crate) fn take_cookies(&self) -> Vec<HeaderValue> {
-        self.cookies
+    /// A handle on the cookies this context and its clones set, to read
+    /// them once the command has consumed the context.
+    pub(crate) fn cookie_jar(&self) -> CookieJar {
+        CookieJar(Arc::clone(&self.cookies))
+    }
+}
+
+/// The `Set-Cookie` values a command set, shared with its context.
+#[derive(Debug)]
+pub(crate) struct CookieJar(Arc<Mutex<Vec<HeaderValue>>>);
+
+impl CookieJar {
+    /// Takes the cookies set so far.
+    pub(crate) fn take(&self) -> Vec<HeaderValue> {
+        self.0
             .lock()
             .map(|mut c| std::mem::take(&mut *c))
             .unwrap_or_default()
@@ -149,11 +162,14 @@ impl<D: Command> Cmd<D> {
                 let dto: D = serde_json::from_value(value)
                     .map_err(|_| Error::BadRequest("DTO does not match its type"))?;
                 let answer = handler(ctx, dto).await?;
-                match serde_json::to_value(answer) {
-                    Ok(Value::Null) => Ok(CommandOutput::Empty),
-                    Ok(value) => Ok(CommandOutput::Json(value)),
-                    Err(_) => Err(Error::Internal("command answer is not serializable")),
-                }
+                let mut body = Vec::with_capacity(128);
+                serde_json::to_writer(&mut body, &answer)
+                    .map_err(|_| Error::Internal("command answer is not serializable"))?;
+                Ok(if body == b"null" {
+                    CommandOutput::Empty
+                } else {
+                    CommandOutput::Json(body)
+                })
             })
         });
         Self {
@@ -288,7 +304,7 @@ mod tests {
         assert_eq!(
             out,
             CommandOutput::Json(
-                serde_json::json!({"accessToken": null, "refreshTokenSec": null, "userId": "u"})
+                br#"{"accessToken":null,"refreshTokenSec":null,"userId":"u"}"#.to_vec()
             )
         );
     }

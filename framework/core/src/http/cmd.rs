@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::crud::{check_batch_size, object, option_requests};
 use super::error::ApiError;
-use super::{Incoming, guard, json_response, success_status};
+use super::{Incoming, guard, json_body_response, success_status};
 use crate::app::{AppState, CommandEntry};
 use crate::command::{CommandContext, CommandOutput, usage};
 use crate::context::{CrudContext, Verb};
@@ -97,7 +97,9 @@ async fn run_counted(
 ) -> Result<Output> {
     let settings = &command.spec.settings;
     let key = &command.usage_key;
-    let user_id = ctx.user_id().map(str::to_owned);
+    let limited = settings.max_uses_per_user.is_some() || settings.min_time_between_calls.is_some();
+    // The context moves into the command: the id is kept only when a limit needs it.
+    let user_id = ctx.user_id().filter(|_| limited).map(str::to_owned);
     let db = &state.db;
     let reserved = match (&user_id, settings.max_uses_per_user) {
         (Some(user_id), Some(max)) => {
@@ -119,7 +121,8 @@ async fn run_counted(
         claimed = Some(now);
     }
     let cmd_ctx = CommandContext::new(ctx);
-    let result = command.spec.run(cmd_ctx.clone(), dto).await;
+    let cookies = cmd_ctx.cookie_jar();
+    let result = command.spec.run(cmd_ctx, dto).await;
     if result.is_err()
         && let Some(user_id) = &user_id
     {
@@ -133,7 +136,7 @@ async fn run_counted(
     }
     Ok(Output {
         output: result?,
-        cookies: cmd_ctx.take_cookies(),
+        cookies: cookies.take(),
     })
 }
 
@@ -145,7 +148,7 @@ struct Output {
 fn encode(verb: Verb, output: Output) -> Response {
     let status = success_status(verb);
     let mut response = match output.output {
-        CommandOutput::Json(value) => json_response(status, &value),
+        CommandOutput::Json(body) => json_body_response(status, body),
         CommandOutput::Empty => status.into_response(),
     };
     for cookie in output.cookies {

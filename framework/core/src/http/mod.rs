@@ -20,15 +20,16 @@ mod error;
 mod guard;
 mod params;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::get;
 use serde_json::{Map, Value};
 
 use self::error::ApiError;
@@ -42,14 +43,63 @@ use crate::shared::CrudOptions;
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
 /// The router serving every registered service.
+///
+/// The service routes are matched by [`Route::parse`] in the fallback rather
+/// than declared with path parameters: axum's parameters cost each request a
+/// dozen allocations (keys, values and an extensions map) for two names the
+/// path already holds.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/crud/rdy", get(ready))
         .route("/crud/openapi.json", get(openapi))
-        .route("/crud/s/{service}/cmd/{cmd}", any(command))
-        .route("/crud/s/{service}/{op}", any(crud_operation))
-        .fallback(not_found)
+        .fallback(service_route)
         .with_state(state)
+}
+
+/// A request path under `/crud/s/`.
+#[derive(Debug, PartialEq, Eq)]
+enum Route<'a> {
+    /// `/crud/s/{service}/cmd/{cmd}`.
+    Command {
+        service: Cow<'a, str>,
+        name: Cow<'a, str>,
+    },
+    /// `/crud/s/{service}/{op}`.
+    Crud {
+        service: Cow<'a, str>,
+        op: Cow<'a, str>,
+    },
+}
+
+impl<'a> Route<'a> {
+    /// Reads a path as the routes `/crud/s/{service}/cmd/{cmd}` and
+    /// `/crud/s/{service}/{op}` would match it: non-empty segments,
+    /// percent-decoded to UTF-8; anything else is no route.
+    fn parse(path: &'a str) -> Option<Self> {
+        let rest = path.strip_prefix("/crud/s/")?;
+        let mut segments = rest.split('/');
+        let service = segment(segments.next()?)?;
+        let second = segment(segments.next()?)?;
+        match (segments.next(), segments.next()) {
+            (None, _) => Some(Route::Crud {
+                service,
+                op: second,
+            }),
+            (Some(name), None) if second == "cmd" => Some(Route::Command {
+                service,
+                name: segment(name)?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A non-empty path segment, percent-decoded.
+fn segment(raw: &str) -> Option<Cow<'_, str>> {
+    if raw.is_empty() {
+        return None;
+    }
+    percent_encoding::percent_decode_str(raw).decode_utf8().ok()
 }
 
 async fn openapi(State(state): State<Arc<AppState>>) -> Response {
@@ -106,15 +156,21 @@ pub(crate) struct Incoming {
 }
 
 impl Incoming {
-    async fn read(state: &AppState, parts: Parts, body: Body) -> Result<Self, ApiError> {
-        let verb = verb_of(&parts.method).ok_or(Error::BadRequest("unsupported method"))?;
-        let params = params::parse(parts.uri.query())?;
+    async fn read(
+        state: &AppState,
+        method: &Method,
+        query: Option<&str>,
+        headers: HeaderMap,
+        body: Body,
+    ) -> Result<Self, ApiError> {
+        let verb = verb_of(method).ok_or(Error::BadRequest("unsupported method"))?;
+        let params = params::parse(query)?;
         let body = axum::body::to_bytes(body, state.http.body_limit)
             .await
             .map_err(|_| Error::BodyTooLarge)?;
         Ok(Self {
             verb,
-            headers: parts.headers,
+            headers,
             params,
             body,
         })
@@ -144,44 +200,39 @@ fn verb_of(method: &Method) -> Option<Verb> {
     }
 }
 
-async fn crud_operation(
-    State(state): State<Arc<AppState>>,
-    Path((service, op)): Path<(String, String)>,
-    request: Request,
-) -> Response {
+async fn service_route(State(state): State<Arc<AppState>>, request: Request) -> Response {
     // The request is taken apart rather than extracted piece by piece: the
     // header, method and URI extractors would each clone their part.
     let (parts, body) = request.into_parts();
-    let Some(op) = verb_of(&parts.method).and_then(|verb| crud::Op::from_route(verb, &op)) else {
-        return not_found_for(&parts.method, &parts.uri);
+    let Parts {
+        method,
+        uri,
+        headers,
+        ..
+    } = parts;
+    let result = match Route::parse(uri.path()) {
+        Some(Route::Crud { service, op }) => {
+            let Some(op) = verb_of(&method).and_then(|verb| crud::Op::from_route(verb, &op)) else {
+                return not_found_for(&method, &uri);
+            };
+            async {
+                let incoming = Incoming::read(&state, &method, uri.query(), headers, body).await?;
+                crud::handle(&state, &service, op, incoming).await
+            }
+            .await
+        }
+        Some(Route::Command { service, name })
+            if matches!(method, Method::POST | Method::PATCH | Method::GET) =>
+        {
+            async {
+                let incoming = Incoming::read(&state, &method, uri.query(), headers, body).await?;
+                cmd::handle(&state, &service, &name, incoming).await
+            }
+            .await
+        }
+        _ => return not_found_for(&method, &uri),
     };
-    let result = async {
-        let incoming = Incoming::read(&state, parts, body).await?;
-        crud::handle(&state, &service, op, incoming).await
-    }
-    .await;
     result.unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn command(
-    State(state): State<Arc<AppState>>,
-    Path((service, cmd)): Path<(String, String)>,
-    request: Request,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    if !matches!(parts.method, Method::POST | Method::PATCH | Method::GET) {
-        return not_found_for(&parts.method, &parts.uri);
-    }
-    let result = async {
-        let incoming = Incoming::read(&state, parts, body).await?;
-        cmd::handle(&state, &service, &cmd, incoming).await
-    }
-    .await;
-    result.unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn not_found(method: Method, uri: Uri) -> Response {
-    not_found_for(&method, &uri)
 }
 
 /// NestJS's answer for a route that does not exist.
@@ -203,6 +254,11 @@ pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
     if serde_json::to_writer(&mut body, value).is_err() {
         body = b"null".to_vec();
     }
+    json_body_response(status, body)
+}
+
+/// A JSON text already serialized, with eicrud's content type.
+pub(crate) fn json_body_response(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response.headers_mut().insert(
@@ -218,5 +274,57 @@ pub(crate) fn success_status(verb: Verb) -> StatusCode {
         StatusCode::CREATED
     } else {
         StatusCode::OK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crud(service: &str, op: &str) -> Option<Route<'static>> {
+        Some(Route::Crud {
+            service: Cow::Owned(service.to_owned()),
+            op: Cow::Owned(op.to_owned()),
+        })
+    }
+
+    fn command(service: &str, name: &str) -> Option<Route<'static>> {
+        Some(Route::Command {
+            service: Cow::Owned(service.to_owned()),
+            name: Cow::Owned(name.to_owned()),
+        })
+    }
+
+    #[test]
+    fn parses_service_routes() {
+        assert_eq!(Route::parse("/crud/s/post/one"), crud("post", "one"));
+        assert_eq!(Route::parse("/crud/s/post/cmd"), crud("post", "cmd"));
+        assert_eq!(
+            Route::parse("/crud/s/user/cmd/check_jwt"),
+            command("user", "check_jwt")
+        );
+        assert_eq!(
+            Route::parse("/crud/s/my%2Dservice/cmd/say%20hi"),
+            command("my-service", "say hi"),
+            "segments are percent-decoded"
+        );
+    }
+
+    #[test]
+    fn refuses_what_the_routes_do_not_match() {
+        for path in [
+            "/crud/s/post",
+            "/crud/s/post/",
+            "/crud/s//one",
+            "/crud/s/post/one/",
+            "/crud/s/post/one/two",
+            "/crud/s/post/cmd/",
+            "/crud/s/post/cmd/a/b",
+            "/crud/s/post/other/name",
+            "/crud/post/one",
+            "/crud/s/%FF/one",
+        ] {
+            assert_eq!(Route::parse(path), None, "{path}");
+        }
     }
 }
