@@ -26,7 +26,7 @@ impl ServiceCore {
                 offset: None,
                 lock: false,
             };
-            let rows = table::select(&self.db, &self.info, &select).await?;
+            let rows = table::select(&self.db, &self.info, select).await?;
             let mut found = FindResponse {
                 total: Some(rows.len() as u64),
                 data: rows.into_iter().map(Json::Object).collect(),
@@ -125,7 +125,7 @@ impl ServiceCore {
             lock: false,
         };
         let conn = &self.db;
-        let rows = table::select(conn, &self.info, &select).await?;
+        let rows = table::select(conn, &self.info, select).await?;
         let total = if page.limit.is_none() && page.offset.is_none() {
             rows.len() as u64
         } else {

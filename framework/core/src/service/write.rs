@@ -216,7 +216,7 @@ impl ServiceCore {
         for (query, data) in &updates {
             let changes = self.prepare_update(data, increments)?;
             let find = self.first_row(query, &[], ctx)?;
-            let row = table::select(&txn, &self.info, &find)
+            let row = table::select(&txn, &self.info, find)
                 .await?
                 .into_iter()
                 .next()
@@ -233,7 +233,7 @@ impl ServiceCore {
                 let mut reread = self.first_row(&Map::new(), &columns, ctx)?;
                 reread.condition = self.info.id_condition(id);
                 reread.lock = false;
-                table::select(&txn, &self.info, &reread)
+                table::select(&txn, &self.info, reread)
                     .await?
                     .into_iter()
                     .next()
@@ -310,7 +310,7 @@ impl ServiceCore {
         };
         let find = self.first_row(query, &columns, ctx)?;
         let txn = self.db.begin_write().await?;
-        let row = table::select(&txn, &self.info, &find)
+        let row = table::select(&txn, &self.info, find)
             .await?
             .into_iter()
             .next()

@@ -174,7 +174,7 @@ mod tests {
     fn column(kind: ColumnKind) -> ColumnInfo {
         ColumnInfo {
             wire: "field".into(),
-            name: "field".into(),
+            name: "field",
             kind,
             nullable: true,
             unique: false,

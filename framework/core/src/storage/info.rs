@@ -69,8 +69,8 @@ impl ColumnKind {
 pub struct ColumnInfo {
     /// The name on the wire: camelCase of the column name (`createdAt`).
     pub wire: String,
-    /// The name in the database (`created_at`).
-    pub name: String,
+    /// The name in the database (`created_at`), as the entity declares it.
+    pub name: &'static str,
     /// How values are stored and sent.
     pub kind: ColumnKind,
     /// Whether the column accepts `NULL`.
@@ -93,7 +93,7 @@ pub struct ColumnInfo {
 /// ferrocrud cannot serve.
 #[derive(Debug, Clone)]
 pub struct EntityInfo {
-    table: String,
+    table: &'static str,
     type_name: String,
     columns: Vec<ColumnInfo>,
     by_wire: HashMap<String, usize>,
@@ -114,8 +114,8 @@ impl EntityInfo {
     /// timestamps, or when the Model's property names differ from the wire
     /// names (a missing `#[serde(rename_all = "camelCase")]`).
     pub fn new<E: EntityTrait>(model_schema: &schemars::Schema) -> Result<Self, SetupError> {
-        let table = E::default().table_name().to_owned();
-        let type_name = pascal_case(&table);
+        let table = E::default().table_name();
+        let type_name = pascal_case(table);
         let unsupported = |reason: String| SetupError::UnsupportedSchema {
             type_name: type_name.clone(),
             reason,
@@ -142,8 +142,8 @@ impl EntityInfo {
         let mut columns = Vec::new();
         for column in E::Column::iter() {
             let def = column.def();
-            let name = column.as_str().to_owned();
-            let wire = camel_case(&name);
+            let name = column.as_str();
+            let wire = camel_case(name);
             let Some(kind) = ColumnKind::of(def.get_column_type()) else {
                 return Err(unsupported(format!(
                     "column {name} has type {:?}; supported: String, i32, i64, f64, bool, DateTimeUtc, Json",
@@ -156,7 +156,7 @@ impl EntityInfo {
                 .and_then(serde_json::Value::as_bool)
                 .unwrap_or(false);
             columns.push(ColumnInfo {
-                primary_key: &name == key,
+                primary_key: name == key,
                 wire,
                 name,
                 kind,
@@ -216,8 +216,8 @@ impl EntityInfo {
     }
 
     /// The table's name.
-    pub fn table(&self) -> &str {
-        &self.table
+    pub fn table(&self) -> &'static str {
+        self.table
     }
 
     /// The entity's name as clients see it in messages: PascalCase of the

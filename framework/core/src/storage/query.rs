@@ -4,9 +4,11 @@
 //! `IS NULL`); for the `many`/`in` operations an array on the id field means
 //! `IN (...)`. Every value is bound; no SQL text is composed here.
 
+use std::borrow::Cow;
+
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, DeleteStatement, Expr, ExprTrait, InsertStatement, LockType, Order,
-    Query, SelectStatement, UpdateStatement, Value,
+    Alias, Asterisk, Condition, DeleteStatement, Expr, ExprTrait, Iden, InsertStatement, LockType,
+    Order, Query, SelectStatement, UpdateStatement, Value, is_static_iden,
 };
 use serde_json::{Map, Value as Json};
 
@@ -45,6 +47,27 @@ pub(crate) struct Select {
     pub(crate) lock: bool,
 }
 
+/// A table or column name as the entity declares it, for the life of the
+/// program: written into statements without a copy, where `Alias` would
+/// copy it twice per statement.
+#[derive(Debug, Clone, Copy)]
+struct Name(&'static str);
+
+impl Iden for Name {
+    fn quoted(&self) -> Cow<'static, str> {
+        // A borrowed name is written as it is; an owned one is escaped.
+        if is_static_iden(self.0) {
+            Cow::Borrowed(self.0)
+        } else {
+            Cow::Owned(self.0.to_owned())
+        }
+    }
+
+    fn unquoted(&self) -> &str {
+        self.0
+    }
+}
+
 impl EntityInfo {
     /// The sea-query condition of an eicrud query: an equality per field,
     /// `IS NULL` for `null`, and, when `allow_id_in`, `IN (...)` for an array
@@ -72,7 +95,7 @@ impl EntityInfo {
                     "cannot filter on JSON field {field}"
                 )));
             }
-            let col = Expr::col(Alias::new(column.name.as_str()));
+            let col = Expr::col(Name(column.name));
             match value {
                 Json::Null => condition = condition.add(col.is_null()),
                 Json::Array(items) if allow_id_in && index == self.id_index() => {
@@ -160,21 +183,21 @@ impl EntityInfo {
         Ok(order)
     }
 
-    fn table_ref(&self) -> Alias {
-        Alias::new(self.table())
+    fn table_ref(&self) -> Name {
+        Name(self.table())
     }
 
-    fn column_ref(&self, index: usize) -> Alias {
-        Alias::new(self.columns()[index].name.as_str())
+    fn column_ref(&self, index: usize) -> Name {
+        Name(self.columns()[index].name)
     }
 
-    pub(crate) fn select_statement(&self, select: &Select) -> SelectStatement {
+    pub(crate) fn select_statement(&self, select: Select) -> SelectStatement {
         let mut stmt = Query::select();
         stmt.from(self.table_ref())
             .columns(select.columns.iter().map(|&i| self.column_ref(i)))
-            .cond_where(select.condition.clone());
-        for &(index, ref order) in &select.order {
-            stmt.order_by(self.column_ref(index), order.clone());
+            .cond_where(select.condition);
+        for (index, order) in select.order {
+            stmt.order_by(self.column_ref(index), order);
         }
         if let Some(limit) = select.limit {
             stmt.limit(limit);
@@ -262,6 +285,31 @@ mod tests {
         EntityInfo::new::<post::Entity>(&schemars::schema_for!(post::Model)).expect("post info")
     }
 
+    #[test]
+    fn names_are_written_as_alias_writes_them() {
+        let names = ["title", "created_at", "we\"ird", "9lives", "with space"];
+        for name in names {
+            let ours = Query::select()
+                .column(Name(name))
+                .from(Name("t"))
+                .to_owned();
+            let alias = Query::select()
+                .column(Alias::new(name))
+                .from(Alias::new("t"))
+                .to_owned();
+            assert_eq!(
+                ours.to_string(PostgresQueryBuilder),
+                alias.to_string(PostgresQueryBuilder),
+                "{name}"
+            );
+            assert_eq!(
+                ours.to_string(SqliteQueryBuilder),
+                alias.to_string(SqliteQueryBuilder),
+                "{name}"
+            );
+        }
+    }
+
     fn query(value: Json) -> Map<String, Json> {
         match value {
             Json::Object(map) => map,
@@ -290,7 +338,7 @@ mod tests {
             offset: Some(1),
             lock: true,
         };
-        let stmt = info.select_statement(&select);
+        let stmt = info.select_statement(select);
         // SQLite has no row locks: its write transactions lock the database.
         assert_eq!(
             stmt.to_string(SqliteQueryBuilder).trim_end(),
@@ -423,7 +471,7 @@ mod tests {
             lock: false,
         };
         assert_eq!(
-            info.select_statement(&select).to_string(SqliteQueryBuilder),
+            info.select_statement(select).to_string(SqliteQueryBuilder),
             r#"SELECT "id" FROM "post" WHERE TRUE LIMIT 9223372036854775807 OFFSET 3"#
         );
     }

@@ -14,11 +14,12 @@ use crate::error::Error;
 pub(crate) async fn select<C: ConnectionTrait>(
     conn: &C,
     info: &EntityInfo,
-    select: &Select,
+    select: Select,
 ) -> Result<Vec<Map<String, Json>>, Error> {
+    let columns = select.columns.clone();
     let rows = conn.query_all(&info.select_statement(select)).await?;
     rows.iter()
-        .map(|row| read_row(info, &select.columns, row).map_err(Error::from))
+        .map(|row| read_row(info, &columns, row).map_err(Error::from))
         .collect()
 }
 
