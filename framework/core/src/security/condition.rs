@@ -404,12 +404,26 @@ fn resolve<'a>(operand: &'a Operand, caller: &Caller<'a>) -> Option<Scalar<'a>> 
 
 /// The value at a dotted path; `None` when a step is not an object key.
 pub(super) fn lookup<'a>(subject: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
-    let mut steps = path.split('.');
-    let mut current = subject.get(steps.next()?)?;
-    for step in steps {
-        current = current.as_object()?.get(step)?;
+    let mut object = subject;
+    let mut rest = path;
+    while let Some(dot) = rest.bytes().position(|b| b == b'.') {
+        object = key_value(object, &rest[..dot])?.as_object()?;
+        rest = &rest[dot + 1..];
     }
-    Some(current)
+    key_value(object, rest)
+}
+
+/// Objects up to this many keys are searched by comparing keys, cheaper
+/// than hashing the key for the few fields a request carries.
+const SCAN_LIMIT: usize = 8;
+
+/// The value of `key` in `object`.
+fn key_value<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if object.len() <= SCAN_LIMIT {
+        object.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        object.get(key)
+    }
 }
 
 /// The order of two scalars of one type; `None` for different types,
@@ -821,6 +835,46 @@ mod tests {
         assert_eq!(eval(&eq("a.b", "x"), subject.clone()), Truth::False);
         assert_eq!(eval(&eq("a.z.c", "x"), subject.clone()), Truth::Unknown);
         assert_eq!(eval(&eq("l.b", 1), subject), Truth::Unknown);
+    }
+
+    /// `lookup` scans small objects and hashes into large ones; both must
+    /// find what a plain walk of `split('.')` finds.
+    #[test]
+    fn lookup_agrees_with_a_plain_walk() {
+        fn walk<'a>(subject: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+            let mut steps = path.split('.');
+            let mut current = subject.get(steps.next()?)?;
+            for step in steps {
+                current = current.as_object()?.get(step)?;
+            }
+            Some(current)
+        }
+        let mut large = Map::new();
+        for i in 0..(SCAN_LIMIT + 4) {
+            large.insert(format!("k{i}"), json!(i));
+        }
+        large.insert("".into(), json!({ "": "empty steps" }));
+        let subject = json!({
+            "a": { "b": { "c": "x" }, "": 2 },
+            "l": [{ "b": 1 }],
+            "large": Value::Object(large.clone()),
+            "": { "b": 3 },
+        });
+        let subject = subject.as_object().expect("an object");
+        let mut paths = vec![
+            "a", "a.b", "a.b.c", "a.b.c.d", "a.", "a..b", ".b", "", ".", "l.b", "z", "large",
+        ];
+        let keys: Vec<String> = large.keys().map(|k| format!("large.{k}")).collect();
+        paths.extend(keys.iter().map(String::as_str));
+        paths.extend(["large.", "large..", "large.k3.x", "large.zz"]);
+        for path in paths {
+            assert_eq!(lookup(subject, path), walk(subject, path), "path {path:?}");
+        }
+        for key in large.keys() {
+            assert_eq!(lookup(&large, key), large.get(key), "key {key:?}");
+        }
+        assert_eq!(lookup(&large, "k3"), Some(&json!(3)));
+        assert_eq!(lookup(&large, "."), Some(&json!("empty steps")));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use foldhash::fast::RandomState;
 use serde_json::{Map, Value};
 
 use crate::context::Verb;
@@ -14,6 +15,10 @@ use super::ability::{ActionSpec, RoleRights, Rule, ServiceSecurity};
 use super::condition::Caller;
 use super::role::RoleGraph;
 use super::rules::{Field, RuleList};
+
+/// The tables' maps. Their keys are the application's own names, fixed at
+/// start-up, so a fast hash is safe; a decision makes several lookups.
+type FastMap<K, V> = HashMap<K, V, RandomState>;
 
 /// The fields of an entity or a DTO, by wire name, for start-up checks.
 ///
@@ -135,9 +140,9 @@ struct RoleTable {
     /// has no CRUD entry in the service.
     crud: Option<[RuleList; 4]>,
     /// Command rules per command; a command missing here is "no entry".
-    commands: HashMap<Box<str>, RuleList>,
+    commands: FastMap<Box<str>, RuleList>,
     /// Option rules per option name.
-    options: HashMap<Box<str>, RuleList>,
+    options: FastMap<Box<str>, RuleList>,
     max_batch_size: Option<u64>,
     command_max_batch_size: HashMap<Box<str>, u64>,
     read_fields: Option<Vec<String>>,
@@ -146,7 +151,7 @@ struct RoleTable {
 /// One service's compiled abilities.
 #[derive(Debug, Default)]
 struct ServiceTable {
-    roles: HashMap<Box<str>, RoleTable>,
+    roles: FastMap<Box<str>, RoleTable>,
     always_exclude: Vec<String>,
 }
 
@@ -186,7 +191,7 @@ fn verb_index(verb: Verb) -> usize {
 #[doc = include_str!("docs/authorizer.md")]
 pub struct Authorizer {
     roles: Arc<RoleGraph>,
-    services: HashMap<String, ServiceTable>,
+    services: FastMap<String, ServiceTable>,
     admin_default_batch_size: u64,
 }
 
@@ -224,7 +229,7 @@ impl Authorizer {
         services: Vec<(String, ServiceSecurity, ServiceFields)>,
         admin_default_batch_size: u64,
     ) -> Result<Self, SetupError> {
-        let mut tables = HashMap::with_capacity(services.len());
+        let mut tables = FastMap::with_capacity_and_hasher(services.len(), RandomState::default());
         for (name, security, fields) in services {
             if tables.contains_key(&name) {
                 return Err(SetupError::DuplicateService(name));
@@ -357,13 +362,14 @@ fn check_role<'r>(
     };
     let caller = &request.caller;
     for subject in subjects {
+        let candidates = rules.candidates(subject, caller);
         if request.fields.is_empty() {
-            if !rules.allows(Field::All, subject, caller) {
+            if !candidates.allows(Field::All) {
                 return Err(Failure::All);
             }
         } else {
             for field in request.fields {
-                if !rules.allows(Field::Named(field), subject, caller) {
+                if !candidates.allows(Field::Named(field)) {
                     return Err(Failure::Field(field));
                 }
             }
@@ -378,13 +384,14 @@ fn check_role<'r>(
             let value = values.first().map_or("all", String::as_str);
             return Err(Failure::Option(option, value));
         };
+        let candidates = rules.candidates(first, caller);
         if values.is_empty() {
-            if !rules.allows(Field::All, first, caller) {
+            if !candidates.allows(Field::All) {
                 return Err(Failure::Option(option, "all"));
             }
         } else {
             for value in values {
-                if !rules.allows(Field::Named(value), first, caller) {
+                if !candidates.allows(Field::Named(value)) {
                     return Err(Failure::Option(option, value));
                 }
             }
@@ -408,7 +415,7 @@ fn compile_service(
             });
         }
     }
-    let mut roles = HashMap::with_capacity(security.roles.len());
+    let mut roles = FastMap::with_capacity_and_hasher(security.roles.len(), RandomState::default());
     for (role, rights) in &security.roles {
         if !graph.contains(role) {
             return Err(SetupError::UnknownRole(role.clone()));

@@ -13,10 +13,16 @@
 //! rules that demand nothing of the kind. A rule that applies always has a
 //! condition that is `True`, so its demand holds and it is among the rules
 //! tried: the rule found is the one a full scan finds.
+//!
+//! A request checks several fields on one subject (the fields a PATCH
+//! writes, say); the subject's demanded fields are read once for all of them
+//! ([`RuleList::candidates`]).
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 
 use super::ability::{Effect, Rule};
 use super::condition::{Caller, Condition, Operand, lookup};
@@ -73,8 +79,9 @@ pub(super) struct RuleList {
 struct PathIndex {
     path: Box<str>,
     /// Rules that need the field to hold this text (`eq` with a text, or
-    /// `in_` of texts), positions ascending.
-    by_text: HashMap<Box<str>, Vec<usize>>,
+    /// `in_` of texts), positions ascending. The texts are the rules' own,
+    /// fixed at start-up, so a fast hash is safe.
+    by_text: HashMap<Box<str>, Vec<usize>, RandomState>,
     /// Rules that need the field to hold the caller's user id.
     by_user: Vec<usize>,
     /// The `in_` rules among `by_text`, which an array of texts may also
@@ -208,51 +215,72 @@ impl RuleList {
         }
     }
 
-    /// Whether the relevant rule (the last that applies) allows `field` on
-    /// `subject`; no rule that applies means no.
-    pub(super) fn allows(
-        &self,
-        field: Field<'_>,
-        subject: &Map<String, Value>,
-        caller: &Caller<'_>,
-    ) -> bool {
-        let mut best = None;
-        self.last_applying(&self.open, &mut best, field, subject, caller);
+    /// The rules that may apply to `subject`: those filed under no demand,
+    /// and those filed under a value `subject` holds.
+    pub(super) fn candidates<'l>(
+        &'l self,
+        subject: &'l Map<String, Value>,
+        caller: &'l Caller<'l>,
+    ) -> Candidates<'l> {
+        let mut groups = SmallVec::new();
+        if !self.open.is_empty() {
+            groups.push(self.open.as_slice());
+        }
         for index in &self.paths {
             match lookup(subject, &index.path) {
                 Some(Value::String(text)) => {
                     if let Some(positions) = index.by_text.get(text.as_str()) {
-                        self.last_applying(positions, &mut best, field, subject, caller);
+                        groups.push(positions.as_slice());
                     }
-                    if caller.user_id == Some(text.as_str()) {
-                        self.last_applying(&index.by_user, &mut best, field, subject, caller);
+                    if caller.user_id == Some(text.as_str()) && !index.by_user.is_empty() {
+                        groups.push(index.by_user.as_slice());
                     }
                 }
-                Some(Value::Array(_)) => {
-                    self.last_applying(&index.by_array, &mut best, field, subject, caller);
+                Some(Value::Array(_)) if !index.by_array.is_empty() => {
+                    groups.push(index.by_array.as_slice());
                 }
                 // No `eq` with a text nor `in_` holds on anything else.
                 _ => {}
             }
         }
-        best.is_some_and(|position: usize| self.rules[position].allow)
+        Candidates {
+            list: self,
+            groups,
+            subject,
+            caller,
+        }
+    }
+}
+
+/// The rules of one [`RuleList`] that may apply to one subject, found once
+/// for every field checked on it.
+pub(super) struct Candidates<'l> {
+    list: &'l RuleList,
+    /// Lists of positions, each ascending.
+    groups: SmallVec<[&'l [usize]; 4]>,
+    subject: &'l Map<String, Value>,
+    caller: &'l Caller<'l>,
+}
+
+impl Candidates<'_> {
+    /// Whether the relevant rule (the last that applies) allows `field`;
+    /// no rule that applies means no.
+    pub(super) fn allows(&self, field: Field<'_>) -> bool {
+        let mut best = None;
+        for positions in &self.groups {
+            self.last_applying(positions, &mut best, field);
+        }
+        best.is_some_and(|position: usize| self.list.rules[position].allow)
     }
 
     /// Raises `best` to the last rule of `positions` (ascending) that applies
     /// and comes after `best`.
-    fn last_applying(
-        &self,
-        positions: &[usize],
-        best: &mut Option<usize>,
-        field: Field<'_>,
-        subject: &Map<String, Value>,
-        caller: &Caller<'_>,
-    ) {
+    fn last_applying(&self, positions: &[usize], best: &mut Option<usize>, field: Field<'_>) {
         for &position in positions.iter().rev() {
             if best.is_some_and(|b| position <= b) {
                 return;
             }
-            if self.rules[position].applies(field, subject, caller) {
+            if self.list.rules[position].applies(field, self.subject, self.caller) {
                 *best = Some(position);
                 return;
             }
