@@ -4,7 +4,10 @@
 //! 1. `CrudService::find_one`, as the HTTP layer calls it (query checks,
 //!    sea-query building, sea-orm, the row as JSON);
 //! 2. sea-orm's typed finder (`Entity::find().filter(..).one(..)`);
-//! 3. the driver alone: one prepared `sqlx::query` on the same pool.
+//! 3. the driver alone: one prepared `sqlx::query` on the same pool;
+//! 4. the driver on one connection held throughout: the same query without
+//!    the pool, whose release of each connection costs a round trip
+//!    (`Db`'s single statements avoid it too; see `storage::statements`).
 //!
 //! ```sh
 //! cargo run --release -p ferrocrud --features testing --example orm_overhead -- \
@@ -52,6 +55,7 @@ async fn main() -> Result<(), Error> {
     let ctx = CrudContext::internal(Verb::Get, "post");
     let query = object(json!({"id": id, "owner": "orm-owner"}));
     let pool = db.connection().get_postgres_connection_pool().clone();
+    let mut held = pool.acquire().await?;
     let sql = r#"SELECT "id", "owner", "title", "content", "published", "likes", "created_at", "updated_at" FROM "post" WHERE "id" = $1 AND "owner" = $2 LIMIT 1"#;
 
     for round in 1..=3 {
@@ -86,11 +90,31 @@ async fn main() -> Result<(), Error> {
         }
         let driver_us = started.per_query(count);
 
+        let started = Clock::start();
+        for _ in 0..count {
+            let row = sea_orm::sqlx::query(sql)
+                .bind(id.as_str())
+                .bind("orm-owner")
+                .fetch_optional(&mut *held)
+                .await?
+                .ok_or("not found")?;
+            let title: String = row.try_get("title")?;
+            std::hint::black_box(title);
+        }
+        let held_us = started.per_query(count);
+
         println!(
             "round {round}: {count} queries; µs per query (wall / CPU): \
              CrudService::find_one {:.1} / {:.1}, sea-orm typed {:.1} / {:.1}, \
-             sqlx alone {:.1} / {:.1}",
-            service_us.0, service_us.1, typed_us.0, typed_us.1, driver_us.0, driver_us.1
+             sqlx on the pool {:.1} / {:.1}, sqlx on one connection {:.1} / {:.1}",
+            service_us.0,
+            service_us.1,
+            typed_us.0,
+            typed_us.1,
+            driver_us.0,
+            driver_us.1,
+            held_us.0,
+            held_us.1
         );
     }
     Ok(())
