@@ -11,14 +11,11 @@ use serde_json::{Map, Value};
 use crate::context::Verb;
 use crate::error::{Denied, SetupError};
 
+use super::FastMap;
 use super::ability::{ActionSpec, RoleRights, Rule, ServiceSecurity};
 use super::condition::Caller;
 use super::role::RoleGraph;
 use super::rules::{Field, RuleList};
-
-/// The tables' maps. Their keys are the application's own names, fixed at
-/// start-up, so a fast hash is safe; a decision makes several lookups.
-type FastMap<K, V> = HashMap<K, V, RandomState>;
 
 /// The fields of an entity or a DTO, by wire name, for start-up checks.
 ///
@@ -144,7 +141,7 @@ struct RoleTable {
     /// Option rules per option name.
     options: FastMap<Box<str>, RuleList>,
     max_batch_size: Option<u64>,
-    command_max_batch_size: HashMap<Box<str>, u64>,
+    command_max_batch_size: FastMap<Box<str>, u64>,
     read_fields: Option<Vec<String>>,
 }
 

@@ -73,3 +73,8 @@ pub use self::condition::{
 };
 pub use self::engine::{Action, Authorized, Authorizer, AuthzRequest, KnownFields, ServiceFields};
 pub use self::role::{Role, RoleGraph};
+
+/// The compiled tables' maps. Their keys are the application's own names
+/// and texts, fixed at start-up, so a fast hash is safe; a decision makes
+/// several lookups.
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;

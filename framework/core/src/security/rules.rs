@@ -18,12 +18,10 @@
 //! writes, say); the subject's demanded fields are read once for all of them
 //! ([`RuleList::candidates`]).
 
-use std::collections::HashMap;
-
-use foldhash::fast::RandomState;
 use serde_json::{Map, Value};
 use smallvec::SmallVec;
 
+use super::FastMap;
 use super::ability::{Effect, Rule};
 use super::condition::{Caller, Condition, Operand, lookup};
 
@@ -79,9 +77,8 @@ pub(super) struct RuleList {
 struct PathIndex {
     path: Box<str>,
     /// Rules that need the field to hold this text (`eq` with a text, or
-    /// `in_` of texts), positions ascending. The texts are the rules' own,
-    /// fixed at start-up, so a fast hash is safe.
-    by_text: HashMap<Box<str>, Vec<usize>, RandomState>,
+    /// `in_` of texts), positions ascending.
+    by_text: FastMap<Box<str>, Vec<usize>>,
     /// Rules that need the field to hold the caller's user id.
     by_user: Vec<usize>,
     /// The `in_` rules among `by_text`, which an array of texts may also
