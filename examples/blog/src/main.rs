@@ -59,7 +59,7 @@ async fn export_openapi() -> anyhow::Result<()> {
         host: String::new(),
         port: 0,
         database_url: "sqlite::memory:".into(),
-        database_pool_size: 10,
+        database_pool_size: ferrocrud::storage::Db::DEFAULT_POOL_SIZE,
         jwt_secret: "export only".into(),
         mail_log: std::env::temp_dir().join("blog-export-mail.jsonl"),
         seeds: Vec::new(),

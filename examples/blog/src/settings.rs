@@ -13,7 +13,7 @@ use rand::RngCore as _;
 /// | `HOST` | `127.0.0.1` |
 /// | `PORT` | `3000` |
 /// | `DATABASE_URL` | `sqlite://./data/blog.sqlite` |
-/// | `DATABASE_POOL_SIZE` | `10` (PostgreSQL connections) |
+/// | `DATABASE_POOL_SIZE` | `16` ([`Db::DEFAULT_POOL_SIZE`](ferrocrud::storage::Db::DEFAULT_POOL_SIZE), PostgreSQL connections) |
 /// | `JWT_SECRET` | generated once and kept in `./data/jwt_secret` |
 /// | `MAIL_LOG` | `./data/mail.jsonl` |
 /// | `SEED_MOD_EMAIL`, `SEED_MOD_PASSWORD` | none: a moderator account created at start when both are set |
@@ -66,7 +66,7 @@ impl Settings {
             Some(size) => size
                 .parse()
                 .with_context(|| format!("DATABASE_POOL_SIZE={size} is not a whole number"))?,
-            None => 10,
+            None => ferrocrud::storage::Db::DEFAULT_POOL_SIZE,
         };
         let jwt_secret = match var("JWT_SECRET") {
             Some(secret) => secret,

@@ -39,25 +39,37 @@ pub struct Db {
 }
 
 impl Db {
+    /// PostgreSQL connections per server instance unless the application
+    /// says otherwise ([`Db::connect_with_pool_size`]); one of them listens
+    /// for user changes.
+    ///
+    /// Sixteen: reads gain nothing from more connections than a small
+    /// machine has cores, but writes with durable commits do, since
+    /// PostgreSQL flushes the commits waiting together in one write of its
+    /// log; on two cores, 16 connections created posts 17–20 % faster than
+    /// 10, and served reads as fast (`BENCHMARKS.md`).
+    pub const DEFAULT_POOL_SIZE: u32 = 16;
+
     /// Connects to a `sqlite:` or `postgres://` URL.
     ///
     /// SQLite: `sqlite::memory:` is one connection shared by all callers (the
     /// database lives as long as the handle); a file (`sqlite://data/app.db`)
     /// is created with its directory, in WAL mode, with foreign keys on and a
-    /// busy timeout. PostgreSQL: a pool of ten connections (see
-    /// [`Db::connect_with_pool_size`]).
+    /// busy timeout. PostgreSQL: a pool of [`Db::DEFAULT_POOL_SIZE`]
+    /// connections (see [`Db::connect_with_pool_size`]).
     ///
     /// # Errors
     ///
     /// [`SetupError::InvalidSetting`] for a URL of another scheme or that does
     /// not parse; [`Error::Database`] when the database cannot be reached.
     pub async fn connect(url: &str) -> Result<Db, Error> {
-        Self::connect_with_pool_size(url, postgres::POOL_SIZE).await
+        Self::connect_with_pool_size(url, Self::DEFAULT_POOL_SIZE).await
     }
 
     /// [`Db::connect`] with a PostgreSQL pool of `max_connections` (at least
     /// two: one listens for user changes). A few connections per core of the
-    /// database server serve best; more only queue inside PostgreSQL. SQLite
+    /// database server serve reads best; writes gain from a few more, whose
+    /// commits PostgreSQL flushes together. SQLite
     /// ignores the size.
     ///
     /// # Errors

@@ -10,11 +10,6 @@ use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
 
 use crate::error::{Error, SetupError};
 
-/// Connections per server instance, unless the application says otherwise
-/// ([`Db::connect_with_pool_size`](super::Db::connect_with_pool_size)). One of them
-/// listens for user changes.
-pub(crate) const POOL_SIZE: u32 = 10;
-
 /// Opens a `postgres://` URL with a pool of `max_connections`.
 pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, Error> {
     let options = PgConnectOptions::from_str(url).map_err(|err| {
