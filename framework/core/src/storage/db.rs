@@ -43,11 +43,11 @@ impl Db {
     /// says otherwise ([`Db::connect_with_pool_size`]); one of them listens
     /// for user changes.
     ///
-    /// Sixteen: reads gain nothing from more connections than a small
-    /// machine has cores, but writes with durable commits do, since
-    /// PostgreSQL flushes the commits waiting together in one write of its
-    /// log; on two cores, 16 connections created posts 17–20 % faster than
-    /// 10, and served reads as fast (`BENCHMARKS.md`).
+    /// Sixteen: reads gain nothing past a few connections per core, but
+    /// writes with durable commits do, since PostgreSQL flushes the commits
+    /// waiting together in one write of its log; on two cores, 16
+    /// connections created posts 17–20 % faster than 10, and served reads
+    /// as fast (`BENCHMARKS.md`).
     pub const DEFAULT_POOL_SIZE: u32 = 16;
 
     /// Connects to a `sqlite:` or `postgres://` URL.
@@ -69,8 +69,7 @@ impl Db {
     /// [`Db::connect`] with a PostgreSQL pool of `max_connections` (at least
     /// two: one listens for user changes). A few connections per core of the
     /// database server serve reads best; writes gain from a few more, whose
-    /// commits PostgreSQL flushes together. SQLite
-    /// ignores the size.
+    /// commits PostgreSQL flushes together. SQLite ignores the size.
     ///
     /// # Errors
     ///
