@@ -212,6 +212,9 @@ blog_test!(
         .await
         .json();
         let query = json!({"id": created["id"], "owner": owner});
+        // Timestamps have millisecond precision: let one pass so the patch's
+        // `updatedAt` must differ from `createdAt`.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         let answer = server
             .send(
                 Request::crud(Method::PATCH, "post", "one")
@@ -227,7 +230,7 @@ blog_test!(
             (read["title"].clone(), read["likes"].clone()),
             (json!("first (edited)"), json!(4))
         );
-        assert_ne!(read["updatedAt"], read["createdAt"]);
+        assert!(read["updatedAt"].as_str() > read["createdAt"].as_str());
     }
 );
 
