@@ -212,7 +212,7 @@ blog_test!(
         .await
         .json();
         let query = json!({"id": created["id"], "owner": owner});
-        // Timestamps have millisecond precision: let one pass so the patch's
+        // Timestamps have millisecond precision: let a few pass so the patch's
         // `updatedAt` must differ from `createdAt`.
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         let answer = server
