@@ -32,3 +32,9 @@ pub const TRANSFORM: &str = "x-transform";
 pub const DELETE: &str = "x-delete";
 /// The field is never sent to clients (password hashes, token hashes).
 pub const SECRET: &str = "x-secret";
+/// Only the server writes the field: a client's create or update that sets it
+/// is refused with 400 naming the field, whatever its abilities.
+pub const MANAGED: &str = "x-managed";
+/// A client writes the field only through an ability that names it in its
+/// field list; a rule without a field list does not cover it.
+pub const EXPLICIT: &str = "x-explicit";

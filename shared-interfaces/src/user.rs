@@ -11,8 +11,27 @@ use crate::Command;
 pub const USER_SERVICE: &str = "user";
 
 /// `create_account`: a guest creates an account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+///
+/// Besides eicrud's fields, the DTO carries the application's own user fields
+/// (`profile`, flattened on the wire: `{"email": …, "displayName": …}`). The
+/// server checks them against its user entity's type, refuses any other
+/// field, and lets abilities decide who may set which.
+///
+/// ```
+/// use ferrocrud_shared::user::CreateAccountDto;
+///
+/// let mut dto = CreateAccountDto {
+///     email: "ann@example.test".into(),
+///     password: "a long password".into(),
+///     role: "user".into(),
+///     ..Default::default()
+/// };
+/// dto.profile.insert("displayName".into(), "Ann".into());
+/// let wire = serde_json::to_value(&dto).unwrap();
+/// assert_eq!(wire["displayName"], "Ann");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct CreateAccountDto {
     /// The account's email; trimmed and lower-cased.
     #[schemars(email, extend("x-transform" = ["trim", "lowercase"]))]
@@ -29,6 +48,11 @@ pub struct CreateAccountDto {
     /// Answer with an access token too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_me_in: Option<bool>,
+    /// The application's own user fields, by wire name. Left out of this
+    /// type's schema: the server adds its user entity's fields to it.
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub profile: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Command for CreateAccountDto {

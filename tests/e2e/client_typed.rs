@@ -25,6 +25,7 @@ async fn logged_in(server: &TestServer, email: &str) -> (Client, String) {
             role: "user".into(),
             username: None,
             log_me_in: None,
+            profile: Default::default(),
         })
         .await
         .expect("account created");

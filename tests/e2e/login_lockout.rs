@@ -1,7 +1,7 @@
 //! Login lockout after repeated failures, shared by every server on one
 //! database, and the same answers for accounts that do not exist.
 
-use ferrocrud::user::entity;
+use blog::user as entity;
 use ferrocrud_tests::TestServer;
 use sea_orm::sea_query::Expr;
 

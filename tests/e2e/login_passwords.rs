@@ -1,8 +1,8 @@
 //! Password hashes at login: rehash when the argon2 parameters change,
 //! bcrypt hashes imported from eicrud upgraded to argon2id.
 
+use blog::user as entity;
 use ferrocrud::auth::{PasswordHasher, PasswordParams};
-use ferrocrud::user::entity;
 use reqwest::Method;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};

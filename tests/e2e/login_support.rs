@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use blog::user as entity;
 use ferrocrud::storage::Db;
-use ferrocrud::user::entity;
 use ferrocrud_tests::{Answer, TestServer};
 use reqwest::Method;
 use sea_orm::sea_query::Expr;

@@ -1,7 +1,7 @@
 //! Two-factor login by emailed code (`twoFA` accounts).
 
+use blog::user as entity;
 use ferrocrud::storage::Db;
-use ferrocrud::user::entity;
 use ferrocrud_tests::TestServer;
 use reqwest::Method;
 use sea_orm::sea_query::Expr;

@@ -23,6 +23,7 @@ mod session_cookies;
 mod setup_errors;
 mod users_cache;
 mod users_moderation;
+mod users_profile;
 mod users_reset;
 mod users_sessions;
 mod users_support;

@@ -275,7 +275,12 @@ async fn renewing_app(db: ferrocrud::storage::Db) -> (String, tokio::sync::onesh
     let mut options = UserOptions::new("renewal secret");
     options.renew_jwt = true;
     options.renew_after_fraction = 0.0;
-    let users = CrudUserService::new(db.clone(), options).expect("user service");
+    let users = CrudUserService::<blog::user::Entity>::with_entity(
+        db.clone(),
+        options,
+        ferrocrud::email::ConsoleMailer,
+    )
+    .expect("user service");
     let posts = CrudService::<blog::post::Entity>::new("post", db.clone()).expect("post service");
     let app = App::builder(db)
         .roles(blog::security::roles())

@@ -11,7 +11,11 @@ use ferrocrud_tests::fixture;
 
 /// Builds the fixture with `posts` as the post service's abilities.
 async fn build(db: Db, posts: ServiceSecurity) -> ferrocrud::Result<App> {
-    let users = CrudUserService::new(db.clone(), UserOptions::new("setup test secret"))?;
+    let users = CrudUserService::<blog::user::Entity>::with_entity(
+        db.clone(),
+        UserOptions::new("setup test secret"),
+        ferrocrud::email::ConsoleMailer,
+    )?;
     let service = CrudService::<blog::post::Entity>::new("post", db.clone())?;
     let builder = App::builder(db)
         .roles(blog::security::roles())

@@ -3,9 +3,11 @@
 use std::time::Duration;
 
 use base64::Engine as _;
-use ferrocrud::user::{CrudUserService, entity};
+use blog::user as entity;
+use ferrocrud::user::AccountService;
 use ferrocrud_tests::{Answer, TestServer};
 use reqwest::Method;
+use sea_orm::EntityTrait as _;
 use serde_json::{Map, Value, json};
 
 /// The current time.
@@ -17,14 +19,14 @@ pub(crate) fn now() -> ferrocrud::storage::DateTimeUtc {
 pub(crate) const PASSWORD: &str = "pass-word-123";
 
 /// The user service of the served application.
-pub(crate) fn users(server: &TestServer) -> &CrudUserService {
+pub(crate) fn users(server: &TestServer) -> &AccountService {
     server.app.users().expect("the blog has a user service")
 }
 
 /// The user's row as stored, secrets included.
 pub(crate) async fn row(server: &TestServer, id: &str) -> entity::Model {
-    users(server)
-        .find_by_id(id)
+    entity::Entity::find_by_id(id.to_owned())
+        .one(&server.db)
         .await
         .expect("database")
         .expect("the user exists")

@@ -202,7 +202,7 @@ pub fn commands(builder: ferrocrud::app::AppBuilder) -> ferrocrud::app::AppBuild
 ///
 /// Any setup or database error.
 pub async fn build_on(db: Db, settings: &blog::settings::Settings) -> Result<App> {
-    let users = CrudUserService::with_email(
+    let users = CrudUserService::<blog::user::Entity>::with_entity(
         db.clone(),
         UserOptions::new(settings.jwt_secret.clone()),
         MailboxFile::new(&settings.mail_log),

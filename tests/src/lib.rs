@@ -12,7 +12,7 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use ferrocrud::storage::Db;
-use ferrocrud::user::CrudUserService;
+use ferrocrud::user::AccountService;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -115,7 +115,7 @@ pub struct TestServer {
     pub mail_log: PathBuf,
     /// The server's user service, for direct application calls (its
     /// `crud()`, its token `keys()`).
-    pub users: CrudUserService,
+    pub users: AccountService,
     /// The server's database, for reading rows directly.
     pub db: Db,
     /// The application being served, for calling its services directly.

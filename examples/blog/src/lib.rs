@@ -1,5 +1,7 @@
-//! The blog example: a `user` service and an owner-restricted `post` service,
-//! the same application as the eicrud reference server.
+//! The blog example: a `user` service over its own user entity
+//! ([`user::Model`]: the account plus `displayName` and `bio`) and an
+//! owner-restricted `post` service, the application of the eicrud reference
+//! server.
 //!
 //! Run with `cargo run -p blog` (SQLite under `./data/`), or with
 //! `DATABASE_URL=postgres://…` for PostgreSQL. See [`settings::Settings`] for
@@ -8,6 +10,7 @@
 pub mod post;
 pub mod security;
 pub mod settings;
+pub mod user;
 
 use ferrocrud::app::App;
 use ferrocrud::email::MailboxFile;
@@ -36,7 +39,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<App> {
 ///
 /// Any setup or database error, with its reason.
 pub async fn build_on(db: Db, settings: &Settings) -> anyhow::Result<App> {
-    let users = CrudUserService::with_email(
+    let users = CrudUserService::<user::Entity>::with_entity(
         db.clone(),
         UserOptions::new(settings.jwt_secret.clone()),
         MailboxFile::new(&settings.mail_log),

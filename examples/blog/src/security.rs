@@ -13,9 +13,13 @@ pub fn roles() -> Vec<Role> {
 }
 
 /// The user service, as eicrud's documentation gives it: guests may create
-/// `user` accounts, log in and recover a password; users may change their
-/// password and email and end their own sessions; moderators may time out
-/// plain users. Nobody has CRUD rights on the user entity itself.
+/// `user` accounts (with a `displayName`), log in and recover a password;
+/// users may change their password and email and end their own sessions;
+/// moderators may time out plain users. A user reads its own row and edits
+/// its own `displayName` and `bio`; an administrator reads and edits any
+/// user. The account state (password hash, `rvkd`, counters, timeouts,
+/// `verifiedEmail`…) is managed: no CRUD write sets it, whatever the rule;
+/// `role` needs a rule that names it, and none does.
 pub fn users() -> ServiceSecurity {
     ServiceSecurity::new()
         .role("guest", |r| {
@@ -28,6 +32,10 @@ pub fn users() -> ServiceSecurity {
             r.can("verify_email");
         })
         .role("user", |r| {
+            r.can("read").when(eq("id", user_id()));
+            r.can("update")
+                .when(eq("id", user_id()))
+                .fields(&["displayName", "bio"]);
             r.can("change_password");
             r.can("send_verification_email");
             r.can("logout_everywhere").when(eq("userId", user_id()));
@@ -35,6 +43,10 @@ pub fn users() -> ServiceSecurity {
         .role("moderator", |r| {
             // `in_` over an array is "every element is in the list".
             r.can("timeout_user").when(in_("allowedRoles", ["user"]));
+        })
+        .role("admin", |r| {
+            r.can("read");
+            r.can("update");
         })
         .always_exclude_fields(&["password"])
 }

@@ -226,6 +226,7 @@ impl Client {
     ///         role: "user".into(),
     ///         username: None,
     ///         log_me_in: None,
+    ///         profile: Default::default(),
     ///     })
     ///     .await?;
     /// println!("new user {}", created.user_id);

@@ -53,6 +53,7 @@ fn create_account() -> CreateAccountDto {
         role: "user".into(),
         username: None,
         log_me_in: None,
+        profile: Default::default(),
     }
 }
 

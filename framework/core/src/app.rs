@@ -37,7 +37,7 @@ use crate::security::{Authorizer, KnownFields, Role, RoleGraph, ServiceFields, S
 use crate::service::DynService;
 use crate::shared::Command;
 use crate::storage::Db;
-use crate::user::CrudUserService;
+use crate::user::{AccountService, CrudUserService};
 use crate::validate::Validator;
 
 /// A ferrocrud application, ready to serve.
@@ -51,7 +51,7 @@ pub struct App {
 pub(crate) struct AppState {
     pub(crate) services: HashMap<String, ServiceEntry>,
     pub(crate) authorizer: Authorizer,
-    pub(crate) users: Option<CrudUserService>,
+    pub(crate) users: Option<AccountService>,
     pub(crate) limits: LimitOptions,
     pub(crate) http: HttpOptions,
     pub(crate) db: Db,
@@ -68,6 +68,8 @@ pub(crate) struct ServiceEntry {
     /// Rules of every field, for queries.
     pub(crate) query_validator: Validator,
     pub(crate) id_field: String,
+    /// Wire names of the fields no client write may set (`x-managed`).
+    pub(crate) managed_fields: Box<[String]>,
     pub(crate) commands: HashMap<String, CommandEntry>,
 }
 
@@ -111,8 +113,8 @@ impl App {
         &self.state.openapi
     }
 
-    /// The user service, if one is registered.
-    pub fn users(&self) -> Option<&CrudUserService> {
+    /// The user service, if one is registered, without its entity type.
+    pub fn users(&self) -> Option<&AccountService> {
         self.state.users.as_ref()
     }
 
@@ -142,7 +144,7 @@ pub struct AppBuilder {
     guest_role: String,
     services: Vec<(Arc<dyn DynService>, ServiceSecurity)>,
     commands: Vec<CommandSpec>,
-    users: Option<CrudUserService>,
+    users: Option<AccountService>,
     limits: LimitOptions,
     validation: ValidationOptions,
     http: HttpOptions,
@@ -179,7 +181,8 @@ impl AppBuilder {
     }
 
     /// Serves the user service with its abilities, and its built-in commands.
-    pub fn user_service(mut self, users: CrudUserService, security: ServiceSecurity) -> Self {
+    pub fn user_service<U>(mut self, users: CrudUserService<U>, security: ServiceSecurity) -> Self {
+        let users = users.accounts().clone();
         self.commands.extend(users.commands());
         self.services
             .push((Arc::new(users.crud().clone()), security));
@@ -281,11 +284,17 @@ impl AppBuilder {
                         (cmd.clone(), known)
                     })
                     .collect(),
+                explicit: service
+                    .info()
+                    .explicit_fields()
+                    .map(str::to_owned)
+                    .collect(),
             };
             securities.push((name.clone(), security, fields));
             services.insert(
                 name,
                 ServiceEntry {
+                    managed_fields: service.info().managed_fields().map(str::to_owned).collect(),
                     service,
                     data_validator,
                     query_validator,

@@ -131,7 +131,8 @@ pub enum Error {
     /// A unique column already holds the value.
     #[error("unique constraint violated")]
     UniqueViolation,
-    /// The data sets a field the server keeps (a counter it increments).
+    /// The data sets a field only the server writes: a counter it
+    /// increments, or a column marked `x-managed` (the user's account state).
     #[error("field {0} is managed by the server and cannot be written")]
     ManagedField(String),
     /// The query names a field the entity does not have, or is otherwise unusable.
@@ -449,6 +450,21 @@ pub enum SetupError {
         type_name: String,
         /// What is wrong with it.
         reason: String,
+    },
+    /// The application's user entity lacks an account column, or declares
+    /// one with another type.
+    #[error(
+        "user entity {type_name}: account column `{column}` {problem}; the Model field must be `{expected}` (see ferrocrud::user_model!)"
+    )]
+    UserColumn {
+        /// The user entity.
+        type_name: String,
+        /// The column's database name.
+        column: &'static str,
+        /// What is wrong: "is missing", "has type String".
+        problem: String,
+        /// The Rust type the Model field must have.
+        expected: &'static str,
     },
     /// A setting is out of range or missing.
     #[error("setting {name}: {reason}")]

@@ -74,5 +74,7 @@ pub mod validate;
 #[doc(inline)]
 pub use ferrocrud_shared as shared;
 
+extern crate self as ferrocrud;
+
 pub use crate::context::CrudContext;
 pub use crate::error::{Error, Result};

@@ -124,6 +124,7 @@ fn checked_create_data(
 ) -> Result<Map<String, Value>> {
     // `shift_remove`/`shift_insert`: the body's key order is kept, since it
     // decides the answer's order and which field a refusal names.
+    refuse_managed(entry, &data)?;
     let id_position = data.keys().position(|key| *key == entry.id_field);
     let id = data.shift_remove(&entry.id_field);
     if id.is_some() && ctx.options.allow_id_override != Some(true) {
@@ -261,6 +262,18 @@ async fn patch_batch(
     to_value(entry.service.patch_batch(checked, ctx).await?)
 }
 
+/// Refuses data that sets a field only the server writes, before anything
+/// else looks at it: no ability grants such a field.
+fn refuse_managed(entry: &ServiceEntry, data: &Map<String, Value>) -> Result<()> {
+    if entry.managed_fields.is_empty() {
+        return Ok(());
+    }
+    match data.keys().find(|key| entry.managed_fields.contains(key)) {
+        Some(field) => Err(Error::ManagedField(field.clone())),
+        None => Ok(()),
+    }
+}
+
 /// Validates an update and authorizes it on the query, then on the query
 /// merged with the data, so the data cannot move a row out of the allowed set.
 fn checked_update(
@@ -277,6 +290,7 @@ fn checked_update(
     if data.contains_key(&entry.id_field) {
         return Err(Error::CannotUpdateId);
     }
+    refuse_managed(entry, &data)?;
     entry
         .data_validator
         .validate(&mut data, Mode::Partial, Target::Data)?;

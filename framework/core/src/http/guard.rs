@@ -16,7 +16,7 @@ use super::error::ApiError;
 use crate::app::AppState;
 use crate::context::{CrudContext, CurrentUser, Verb};
 use crate::error::{Error, Result};
-use crate::user::CrudUserService;
+use crate::user::AccountService;
 use crate::user::cookies::{CSRF_COOKIE, JWT_COOKIE, cookie};
 
 /// What the request presented to prove who it is.
@@ -67,7 +67,7 @@ pub(crate) async fn context(
 }
 
 async fn authenticate(
-    users: &CrudUserService,
+    users: &AccountService,
     headers: &HeaderMap,
     verb: Verb,
     credentials: Credentials<'_>,

@@ -68,6 +68,9 @@ pub struct ServiceFields {
     pub entity: KnownFields,
     /// Each registered command's DTO, by command name.
     pub commands: HashMap<String, KnownFields>,
+    /// Entity fields a CRUD write may set only through a rule that names
+    /// them in its field list (`x-explicit`, such as the user's `role`).
+    pub explicit: Vec<String>,
 }
 
 impl ServiceFields {
@@ -76,7 +79,16 @@ impl ServiceFields {
         Self {
             entity,
             commands: HashMap::new(),
+            explicit: Vec::new(),
         }
+    }
+
+    /// Marks entity fields that a CRUD write may set only through a rule
+    /// whose field list names them.
+    #[must_use]
+    pub fn explicit(mut self, fields: &[&str]) -> Self {
+        self.explicit.extend(fields.iter().map(|f| (*f).to_owned()));
+        self
     }
 
     /// Registers the command `name` with the DTO `dto`.
@@ -150,6 +162,8 @@ struct RoleTable {
 struct ServiceTable {
     roles: FastMap<Box<str>, RoleTable>,
     always_exclude: Vec<String>,
+    /// Fields only a rule naming them allows a CRUD write to set.
+    explicit: Box<[String]>,
 }
 
 /// Why a role failed: printed as the field of a refusal.
@@ -256,6 +270,7 @@ impl Authorizer {
             request.subjects
         };
         let service = self.services.get(request.service);
+        let explicit: &[String] = service.map_or(&[], |s| &s.explicit);
         let Some(walk) = self.roles.walk(request.caller.role) else {
             return Err(denied(
                 request,
@@ -267,7 +282,7 @@ impl Authorizer {
         };
         for role in walk {
             let table = service.and_then(|s| s.roles.get(&**role));
-            if check_role(table, request, subjects).is_ok() {
+            if check_role(table, request, subjects, explicit).is_ok() {
                 return Ok(Authorized {
                     role,
                     read_fields: table.and_then(|t| t.read_fields.as_deref()),
@@ -279,7 +294,7 @@ impl Authorizer {
             .iter()
             .map(|role| {
                 let table = service.and_then(|s| s.roles.get(&**role));
-                let failure = check_role(table, request, subjects)
+                let failure = check_role(table, request, subjects, explicit)
                     .err()
                     .unwrap_or(Failure::All);
                 (role.to_string(), failure.to_string())
@@ -343,6 +358,7 @@ fn check_role<'r>(
     table: Option<&RoleTable>,
     request: &AuthzRequest<'r>,
     subjects: &[&Map<String, Value>],
+    explicit: &[String],
 ) -> Result<(), Failure<'r>> {
     let Some(table) = table else {
         return Err(Failure::All);
@@ -366,7 +382,14 @@ fn check_role<'r>(
             }
         } else {
             for field in request.fields {
-                if !candidates.allows(Field::Named(field)) {
+                let checked = if explicit.iter().any(|e| e == field)
+                    && matches!(request.action, Action::Crud(_))
+                {
+                    Field::Explicit(field)
+                } else {
+                    Field::Named(field)
+                };
+                if !candidates.allows(checked) {
                     return Err(Failure::Field(field));
                 }
             }
@@ -423,6 +446,7 @@ fn compile_service(
     Ok(ServiceTable {
         roles,
         always_exclude: security.always_exclude.clone(),
+        explicit: fields.explicit.clone().into_boxed_slice(),
     })
 }
 
@@ -998,6 +1022,62 @@ mod tests {
             patch(&[]),
             "Role user is not allowed to PATCH post - user failed on all - guest failed on all "
         );
+    }
+
+    #[test]
+    fn explicit_fields_need_a_rule_that_names_them() {
+        let security = ServiceSecurity::new()
+            .role("user", |r| {
+                r.can("crud");
+            })
+            .role("moderator", |r| {
+                r.can("update").fields(&["owner"]);
+            })
+            .role("admin", |r| {
+                r.can("update").fields(&["owner"]);
+                r.cannot("update");
+            });
+        let fields = post_fields().explicit(&["owner"]);
+        let authorizer =
+            Authorizer::new(graph(), vec![("post".into(), security, fields)], 100).expect("valid");
+        let query = obj(json!({ "id": "x" }));
+        let as_role = |role: &'static str, verb: Verb, fields: &'static [&'static str]| {
+            let caller = Caller {
+                role,
+                user_id: Some("A"),
+            };
+            decide(
+                &authorizer,
+                AuthzRequest {
+                    service: "post",
+                    action: Action::Crud(verb),
+                    method: verb,
+                    caller,
+                    subjects: &[&query],
+                    fields,
+                    options: &[],
+                },
+            )
+        };
+        // A rule without a field list covers every other field, not this one.
+        assert_eq!(as_role("user", Verb::Patch, &["title"]), "ok user");
+        assert!(
+            as_role("user", Verb::Patch, &["title", "owner"]).contains("user failed on owner"),
+            "{}",
+            as_role("user", Verb::Patch, &["title", "owner"])
+        );
+        assert!(as_role("user", Verb::Post, &["owner"]).contains("user failed on owner"));
+        // Reads name no field: unaffected.
+        assert_eq!(as_role("user", Verb::Get, &[]), "ok user");
+        // A rule naming it grants it.
+        assert_eq!(
+            as_role("moderator", Verb::Patch, &["owner"]),
+            "ok moderator"
+        );
+        // A later blanket `cannot` still covers it.
+        // A later blanket `cannot` covers it: admin's own rules refuse, and
+        // the walk goes on to moderator.
+        assert_eq!(as_role("admin", Verb::Patch, &["owner"]), "ok moderator");
     }
 
     #[test]

@@ -36,9 +36,12 @@ struct CompiledRule {
 impl CompiledRule {
     fn covers(&self, field: Field<'_>) -> bool {
         match (&self.fields, field) {
+            (None, Field::Explicit(_)) => !self.allow,
             (None, _) => true,
             (Some(_), Field::All) => false,
-            (Some(list), Field::Named(name)) => list.iter().any(|f| f == name),
+            (Some(list), Field::Named(name) | Field::Explicit(name)) => {
+                list.iter().any(|f| f == name)
+            }
         }
     }
 
@@ -58,6 +61,9 @@ pub(super) enum Field<'a> {
     All,
     /// A field of the data (or an option's value).
     Named(&'a str),
+    /// A field of the data that only a rule naming it allows (`x-explicit`):
+    /// a `can` without a field list does not cover it, a `cannot` does.
+    Explicit(&'a str),
 }
 
 /// The rules of one action (a verb, a command or an option) of one role in

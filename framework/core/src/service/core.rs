@@ -171,7 +171,7 @@ impl ServiceCore {
                 failures.push(field, "whitelistValidation");
                 continue;
             };
-            if info.is_managed(index) {
+            if info.is_timestamp(index) {
                 continue;
             }
             let column = &info.columns()[index];
@@ -192,7 +192,7 @@ impl ServiceCore {
 
         for (index, column) in info.columns().iter().enumerate() {
             let required = !column.nullable && !column.has_default && !column.primary_key;
-            if required && !info.is_managed(index) && !data.contains_key(&column.wire) {
+            if required && !info.is_timestamp(index) && !data.contains_key(&column.wire) {
                 failures.push(&column.wire, column.kind.constraint());
             }
         }
@@ -226,7 +226,7 @@ impl ServiceCore {
                 failures.push(field, "whitelistValidation");
                 continue;
             };
-            if info.is_managed(index) {
+            if info.is_timestamp(index) {
                 continue;
             }
             let column = &info.columns()[index];

@@ -153,6 +153,12 @@ impl<E: EntityTrait> CrudService<E> {
         Arc::new(self)
     }
 
+    /// The service's untyped body, for wrappers that add rules of their own
+    /// (the user service's [`UserCrud`](crate::user::UserCrud)).
+    pub(crate) fn into_core(self) -> ServiceCore {
+        Arc::unwrap_or_clone(self.core)
+    }
+
     /// The service's name.
     pub fn name(&self) -> &str {
         &self.core.name

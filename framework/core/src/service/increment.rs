@@ -74,7 +74,7 @@ impl Increment {
         let column = &info.columns()[index];
         if !matches!(column.kind, ColumnKind::Int | ColumnKind::BigInt)
             || column.primary_key
-            || info.is_managed(index)
+            || info.is_timestamp(index)
         {
             return Err(Error::InvalidQuery(format!(
                 "increment field {} is not an integer field",

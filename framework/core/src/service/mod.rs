@@ -18,7 +18,7 @@
 //! required fields, no id change) but not the entity's validation rules or
 //! abilities: those belong to the HTTP pipeline, before the service.
 
-mod core;
+pub(crate) mod core;
 mod crud;
 mod dyn_service;
 mod hooks;

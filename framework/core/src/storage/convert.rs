@@ -181,6 +181,8 @@ mod tests {
             primary_key: false,
             has_default: false,
             secret: false,
+            managed: false,
+            explicit: false,
         }
     }
 

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use crate::error::SetupError;
+use crate::shared::schema;
 
 /// The wire name of the column every entity keeps its creation time in.
 pub const CREATED_AT: &str = "createdAt";
@@ -84,6 +85,14 @@ pub struct ColumnInfo {
     /// Whether the Model's schema marks the field `"x-secret": true`: such
     /// fields are never returned by reads or creates.
     pub secret: bool,
+    /// Whether the Model's schema marks the field `"x-managed": true`: only
+    /// the server writes it, and a client's create or update that sets it is
+    /// refused (400 naming the field), whatever its abilities.
+    pub managed: bool,
+    /// Whether the Model's schema marks the field `"x-explicit": true`: a
+    /// client may write it only through a rule whose field list names it; a
+    /// rule without a field list does not cover it.
+    pub explicit: bool,
 }
 
 /// What ferrocrud knows of an entity: its table, its columns in entity
@@ -150,11 +159,18 @@ impl EntityInfo {
                     def.get_column_type()
                 )));
             };
-            let secret = properties
-                .and_then(|p| p.get(&wire))
-                .and_then(|p| p.get("x-secret"))
-                .and_then(serde_json::Value::as_bool)
-                .unwrap_or(false);
+            let flag = |keyword: &str| {
+                properties
+                    .and_then(|p| p.get(&wire))
+                    .and_then(|p| p.get(keyword))
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false)
+            };
+            let (secret, managed, explicit) = (
+                flag(schema::SECRET),
+                flag(schema::MANAGED),
+                flag(schema::EXPLICIT),
+            );
             columns.push(ColumnInfo {
                 primary_key: name == key,
                 wire,
@@ -164,6 +180,8 @@ impl EntityInfo {
                 unique: def.is_unique(),
                 has_default: def.get_column_default().is_some(),
                 secret,
+                managed,
+                explicit,
             });
         }
 
@@ -259,9 +277,39 @@ impl EntityInfo {
         self.id
     }
 
-    /// Whether a wire name is one the framework keeps (`createdAt`, `updatedAt`).
-    pub(crate) fn is_managed(&self, index: usize) -> bool {
+    /// Whether a column is one the framework keeps (`createdAt`, `updatedAt`).
+    pub(crate) fn is_timestamp(&self, index: usize) -> bool {
         Some(index) == self.created_at || Some(index) == self.updated_at
+    }
+
+    /// Wire names of the columns no client write may set.
+    pub fn managed_fields(&self) -> impl Iterator<Item = &str> {
+        self.columns
+            .iter()
+            .filter(|c| c.managed)
+            .map(|c| c.wire.as_str())
+    }
+
+    /// Wire names of the columns a client writes only through a rule that
+    /// names them.
+    pub fn explicit_fields(&self) -> impl Iterator<Item = &str> {
+        self.columns
+            .iter()
+            .filter(|c| c.explicit)
+            .map(|c| c.wire.as_str())
+    }
+
+    /// Sets the flags of the column named `name` in the database, for the
+    /// columns a service owns whatever the Model's schema says. `false` when
+    /// there is no such column.
+    pub(crate) fn mark(&mut self, name: &str, secret: bool, managed: bool, explicit: bool) -> bool {
+        let Some(column) = self.columns.iter_mut().find(|c| c.name == name) else {
+            return false;
+        };
+        column.secret |= secret;
+        column.managed |= managed;
+        column.explicit |= explicit;
+        true
     }
 }
 

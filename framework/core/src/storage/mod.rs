@@ -77,6 +77,7 @@ pub use self::time::{
 };
 
 pub(crate) use self::convert::{Failures, value_to_json};
-pub(crate) use self::query::{Changes, Select};
+pub(crate) use self::info::camel_case;
+pub(crate) use self::query::{Changes, Name, Select};
 pub(crate) use self::schema::run_statements;
 pub(crate) use self::time::now;

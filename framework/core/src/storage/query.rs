@@ -51,7 +51,7 @@ pub(crate) struct Select {
 /// program: written into statements without a copy, where `Alias` would
 /// copy it twice per statement.
 #[derive(Debug, Clone, Copy)]
-struct Name(&'static str);
+pub(crate) struct Name(pub(crate) &'static str);
 
 impl Iden for Name {
     fn quoted(&self) -> Cow<'static, str> {

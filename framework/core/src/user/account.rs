@@ -2,14 +2,19 @@
 
 use std::sync::Arc;
 
+use schemars::Schema;
 use serde_json::{Map, Value};
 
-use super::CrudUserService;
+use super::AccountService;
+use super::columns;
+use super::columns::Col;
 use crate::context::{CrudContext, Verb};
 use crate::error::{Error, Result};
+use crate::service::DynService;
 use crate::shared::user::{CreateAccountDto, CreateAccountReturnDto, USER_SERVICE};
+use crate::storage::camel_case;
 
-impl CrudUserService {
+impl AccountService {
     /// Creates an account (`create_account`). Abilities are not checked
     /// here: the HTTP layer checks them before calling.
     ///
@@ -37,7 +42,13 @@ impl CrudUserService {
         if let Some(username) = &dto.username {
             data.insert("username".into(), Value::String(username.clone()));
         }
-        let created = match self.inner.crud.service().create(data, ctx).await {
+        for (field, value) in dto.profile {
+            if self.is_account_field(&field) {
+                return Err(Error::ManagedField(field));
+            }
+            data.insert(field, value);
+        }
+        let created = match self.inner.crud.create_hashed(data, ctx).await {
             Err(Error::UniqueViolation) => return Err(Error::EmailAlreadyTaken),
             other => other?,
         };
@@ -65,6 +76,63 @@ impl CrudUserService {
         })
     }
 
+    /// Whether `field` (a wire name) is one of the account columns, which
+    /// `create_account` sets from its own fields or never.
+    fn is_account_field(&self, field: &str) -> bool {
+        columns::COLUMNS
+            .iter()
+            .any(|spec| camel_case(spec.name) == field)
+    }
+
+    /// The schema `create_account` validates its DTO with: eicrud's fields,
+    /// then the application's own user fields as the user entity declares
+    /// them (types, bounds, formats), and nothing else.
+    pub(super) fn create_account_schema(&self, mut schema: Schema) -> Schema {
+        let model = DynService::model_schema(&self.inner.crud).as_value();
+        let model_properties = model.get("properties").and_then(Value::as_object);
+        let model_required: Vec<&str> = model
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if let Some(root) = schema.as_object_mut() {
+            let mut added_required = Vec::new();
+            if let Some(Value::Object(properties)) = root.get_mut("properties") {
+                for column in self.inner.crud.info().columns() {
+                    let field = &column.wire;
+                    if self.is_account_field(field) {
+                        continue;
+                    }
+                    if let Some(property) = model_properties.and_then(|p| p.get(field)) {
+                        properties.insert(field.clone(), property.clone());
+                        if model_required.contains(&field.as_str()) && !column.nullable {
+                            added_required.push(Value::String(field.clone()));
+                        }
+                    }
+                }
+            }
+            if !added_required.is_empty() {
+                let required = root
+                    .entry("required")
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(required) = required {
+                    required.extend(added_required);
+                }
+            }
+            if let Some(Value::Object(defs)) = model.get("$defs") {
+                let target = root
+                    .entry("$defs")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(target) = target {
+                    for (name, def) in defs {
+                        target.entry(name.clone()).or_insert_with(|| def.clone());
+                    }
+                }
+            }
+        }
+        schema
+    }
+
     /// Creates the account if no user has this email (for seeding
     /// administrators at start). Abilities are not checked.
     ///
@@ -73,7 +141,7 @@ impl CrudUserService {
     /// As [`CrudUserService::create_account`].
     pub async fn ensure_account(&self, email: &str, password: &str, role: &str) -> Result<bool> {
         let email = email.trim().to_lowercase();
-        if self.find_by_login(&email).await?.is_some() {
+        if self.account_where(Col::Email, &email).await?.is_some() {
             return Ok(false);
         }
         let dto = CreateAccountDto {
@@ -82,6 +150,7 @@ impl CrudUserService {
             role: role.to_owned(),
             username: None,
             log_me_in: None,
+            profile: Default::default(),
         };
         self.create_account(dto, &CrudContext::internal(Verb::Post, USER_SERVICE))
             .await?;

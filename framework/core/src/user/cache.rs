@@ -27,15 +27,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::entity;
-
-/// Wire names of the user columns never handed to application code as "the row".
-const SECRET_FIELDS: &[&str] = &[
-    "password",
-    "emailVerificationToken",
-    "passwordResetToken",
-    "lastTwoFACode",
-];
+use crate::storage::parse_timestamp;
 
 /// What a token check needs of a user, shared by the requests that use it.
 #[derive(Debug)]
@@ -50,22 +42,26 @@ pub(crate) struct CachedUser {
 }
 
 impl CachedUser {
-    pub(crate) fn from_model(user: entity::Model) -> Self {
-        let mut row = match serde_json::to_value(&user) {
-            Ok(Value::Object(map)) => map,
-            _ => Map::new(),
+    /// What a token check needs, from the user's row as clients see it
+    /// (secret columns left out). `None` when the row lacks an account
+    /// column or holds a value of another type.
+    pub(crate) fn from_row(row: Map<String, Value>) -> Option<Self> {
+        let text = |field: &str| row.get(field).and_then(Value::as_str);
+        let timeout = match row.get("timeout") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(parse_timestamp(value.as_str()?)?),
         };
-        for field in SECRET_FIELDS {
-            row.shift_remove(*field);
-        }
-        Self {
-            no_token_refresh: user.no_token_refresh == Some(true),
-            id: user.id,
-            role: user.role,
-            rvkd: user.rvkd,
-            timeout: user.timeout,
+        Some(Self {
+            id: text("id")?.to_owned(),
+            role: text("role")?.to_owned(),
+            rvkd: match row.get("rvkd") {
+                None | Some(Value::Null) => None,
+                Some(value) => Some(value.as_i64()?),
+            },
+            timeout,
+            no_token_refresh: row.get("noTokenRefresh") == Some(&Value::Bool(true)),
             row: Arc::new(row),
-        }
+        })
     }
 }
 

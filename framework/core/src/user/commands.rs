@@ -1,10 +1,10 @@
 //! The user service's built-in commands, as registered on the application.
 
-use super::CrudUserService;
+use super::AccountService;
 use crate::command::{Cmd, CommandContext, CommandSpec};
 use crate::shared::user::{CheckJwtDto, CreateAccountDto, LoginDto, LogoutDto};
 
-impl CrudUserService {
+impl AccountService {
     /// The built-in commands, to register on the application.
     pub(crate) fn commands(&self) -> Vec<CommandSpec> {
         let users = self.clone();
@@ -26,8 +26,10 @@ impl CrudUserService {
             ctx.set_cookie(crate::http::CLEAR_JWT_COOKIE)?;
             Ok(())
         });
+        let mut create_account = create_account.into_spec();
+        create_account.dto_schema = self.create_account_schema(create_account.dto_schema);
         let mut specs = vec![
-            create_account.into_spec(),
+            create_account,
             login.into_spec(),
             check_jwt.into_spec(),
             logout.into_spec(),

@@ -13,7 +13,7 @@ use rand::RngCore as _;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::CrudUserService;
+use super::AccountService;
 use crate::auth::Claims;
 use crate::error::{Error, Result};
 
@@ -30,7 +30,7 @@ pub(crate) struct CookieSession {
     pub(crate) set_cookies: [String; 2],
 }
 
-impl CrudUserService {
+impl AccountService {
     /// The hex HMAC of a CSRF nonce, as the `eicrud-csrf` cookie holds it.
     pub(crate) fn csrf_token(&self, nonce: &str) -> String {
         let mut mac = match Hmac::<Sha256>::new_from_slice(self.inner.csrf_key.as_bytes()) {

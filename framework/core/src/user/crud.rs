@@ -7,13 +7,14 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 use super::cache::UserCache;
-use super::entity;
+use super::columns;
 use crate::auth::PasswordHasher;
 use crate::context::CrudContext;
 use crate::error::{Error, PropertyFailure, Result, SetupError, Target, ValidationError};
-use crate::service::{CrudService, DynService, Increment, Map};
+use crate::service::core::ServiceCore;
+use crate::service::{DynService, Increment, Map};
 use crate::shared::{DeleteResponse, FindResponse, PatchResponse};
-use crate::storage::EntityInfo;
+use crate::storage::{EntityInfo, run_statements};
 
 /// The wire name of the revocation counter.
 pub(super) const RVKD: &str = "rvkd";
@@ -41,7 +42,7 @@ pub(super) const PASSWORD: &str = "password";
 /// service's (secret columns are never returned).
 #[derive(Clone, Debug)]
 pub struct UserCrud {
-    service: CrudService<entity::Entity>,
+    service: Arc<ServiceCore>,
     hasher: PasswordHasher,
     min_length: usize,
     max_length: usize,
@@ -49,29 +50,42 @@ pub struct UserCrud {
 }
 
 impl UserCrud {
+    /// The user entity's service under the user rules: `service` is checked
+    /// against the account columns, which are then marked secret, managed
+    /// and explicit as [`columns`](super::columns) says, whatever the
+    /// Model's schema says.
     pub(super) fn new(
-        service: CrudService<entity::Entity>,
+        mut service: ServiceCore,
         hasher: PasswordHasher,
         options: &super::UserOptions,
         cache: Arc<UserCache>,
     ) -> Result<Self> {
-        let fields: Vec<&str> = options
-            .fields_that_reset_revoked_count
-            .iter()
-            .map(String::as_str)
-            .collect();
-        let service = if fields.is_empty() {
-            service
-        } else {
-            service
-                .with_increment(Increment::new(RVKD, 1).when_any_set(&fields))
+        columns::check_user_entity(&service.info)?;
+        for spec in columns::COLUMNS {
+            service.info.mark(
+                spec.name,
+                spec.secret,
+                spec.managed,
+                spec.name == columns::ROLE,
+            );
+        }
+        if !options.fields_that_reset_revoked_count.is_empty() {
+            let fields: Vec<&str> = options
+                .fields_that_reset_revoked_count
+                .iter()
+                .map(String::as_str)
+                .collect();
+            let increment = Increment::new(RVKD, 1).when_any_set(&fields);
+            increment
+                .check(&service.info)
                 .map_err(|err| SetupError::InvalidSetting {
                     name: "fields_that_reset_revoked_count",
                     reason: err.to_string(),
-                })?
-        };
+                })?;
+            service.increments.push(increment);
+        }
         Ok(Self {
-            service,
+            service: Arc::new(service),
             hasher,
             min_length: options.password_min_length,
             max_length: options.password_max_length,
@@ -87,10 +101,34 @@ impl UserCrud {
         }
     }
 
-    /// The generic service underneath, for writes whose password is already
-    /// hashed (account creation).
-    pub(super) fn service(&self) -> &CrudService<entity::Entity> {
-        &self.service
+    /// What the service knows of the user table.
+    pub fn info(&self) -> &EntityInfo {
+        &self.service.info
+    }
+
+    /// Creates the user table and its indexes when missing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Database`] when the database refuses a statement.
+    pub async fn ensure_table(&self) -> Result<()> {
+        run_statements(&self.service.db, &self.service.create_table).await
+    }
+
+    /// Creates a user from data whose password is already hashed (account
+    /// creation), without the user rules.
+    pub(super) async fn create_hashed(&self, data: Map, ctx: &CrudContext) -> Result<Value> {
+        self.service.create(data, ctx).await
+    }
+
+    /// Reads one user as a client would see it (secrets left out), without
+    /// the service's hooks.
+    pub(super) async fn find_one_row(
+        &self,
+        query: Map,
+        ctx: &CrudContext,
+    ) -> Result<Option<Value>> {
+        self.service.find_one(query, ctx).await
     }
 
     /// Checks a new password against the length policy; `dto` and `field`
@@ -123,7 +161,7 @@ impl UserCrud {
     async fn hash_password(&self, data: &mut Map) -> Result<()> {
         if let Some(Value::String(password)) = data.get(PASSWORD) {
             let password = password.clone();
-            let type_name = self.service.info().type_name();
+            let type_name = self.service.info.type_name();
             self.check_password(&password, type_name, PASSWORD)?;
             let hash = self.hasher.hash(&password).await?;
             data.insert(PASSWORD.to_owned(), Value::String(hash));
@@ -177,7 +215,7 @@ impl UserCrud {
     pub async fn patch(&self, query: Map, data: Map, ctx: &CrudContext) -> Result<PatchResponse> {
         let data = self.update_data(data).await?;
         let touched = Touched::by_query(&query);
-        let written = self.service.patch(query, data, ctx).await;
+        let written = self.service.patch(query, data, &[], ctx).await;
         self.forget(touched);
         written
     }
@@ -218,10 +256,7 @@ impl UserCrud {
     ) -> Result<PatchResponse> {
         let data = self.update_data(data).await?;
         let touched = Touched::by_query(&query);
-        let written = self
-            .service
-            .patch_one_with(query, data, increments, ctx)
-            .await;
+        let written = self.service.patch_one(query, data, increments, ctx).await;
         self.forget(touched);
         written
     }
@@ -357,19 +392,19 @@ impl Touched {
 
 impl DynService for UserCrud {
     fn name(&self) -> &str {
-        self.service.name()
+        &self.service.name
     }
 
     fn info(&self) -> &EntityInfo {
-        self.service.info()
+        &self.service.info
     }
 
     fn model_schema(&self) -> &schemars::Schema {
-        self.service.model_schema()
+        &self.service.schema
     }
 
     fn ensure_table(&self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(self.service.ensure_table())
+        Box::pin(UserCrud::ensure_table(self))
     }
 
     fn create<'a>(&'a self, data: Map, ctx: &'a CrudContext) -> BoxFuture<'a, Result<Value>> {
@@ -509,7 +544,7 @@ mod tests {
         users
     }
 
-    async fn stored(users: &CrudUserService, id: &str) -> entity::Model {
+    async fn stored(users: &CrudUserService, id: &str) -> crate::user::entity::Model {
         users
             .find_by_id(id)
             .await

@@ -4,19 +4,22 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::CrudUserService;
+use super::AccountService;
 use super::cache::CachedUser;
 use crate::auth::Claims;
-use crate::context::CurrentUser;
+use serde_json::{Map, Value};
+
+use crate::context::{CrudContext, CurrentUser, Verb};
 use crate::error::{Error, Result};
 use crate::shared::user::LoginDto;
+use crate::shared::user::USER_SERVICE;
 
-pub(super) async fn authenticate(users: &CrudUserService, token: &str) -> Result<CurrentUser> {
+pub(super) async fn authenticate(users: &AccountService, token: &str) -> Result<CurrentUser> {
     let claims = users.keys().verify(token)?;
     users.authenticate_claims(claims).await
 }
 
-impl CrudUserService {
+impl AccountService {
     /// User `id` as token checks see it: from the cache, else read and
     /// cached. `None` when there is no such user.
     ///
@@ -29,10 +32,16 @@ impl CrudUserService {
             return Ok(Some(user));
         }
         let seen = cache.generation();
-        let Some(row) = self.find_by_id(id).await? else {
+        let mut ctx = CrudContext::internal(Verb::Get, USER_SERVICE);
+        ctx.options.skip_service_hooks = Some(true);
+        let mut query = Map::new();
+        query.insert("id".to_owned(), Value::String(id.to_owned()));
+        let Some(Value::Object(row)) = self.inner.crud.find_one_row(query, &ctx).await? else {
             return Ok(None);
         };
-        let user = Arc::new(CachedUser::from_model(row));
+        let user =
+            CachedUser::from_row(row).ok_or(Error::Internal("user row lacks account fields"))?;
+        let user = Arc::new(user);
         cache.insert(Arc::clone(&user), seen);
         Ok(Some(user))
     }
@@ -71,7 +80,7 @@ impl CrudUserService {
     }
 }
 
-async fn load(users: &CrudUserService, claims: Claims) -> Result<CurrentUser> {
+async fn load(users: &AccountService, claims: Claims) -> Result<CurrentUser> {
     let user = users.cached_user(&claims.id).await?;
     let rvkd = user.as_ref().and_then(|u| u.rvkd);
     // eicrud compares the counters first: a revoked token of a deleted user is a mismatch.

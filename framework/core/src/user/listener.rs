@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::{PgListener, PgPool};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use tokio::task::JoinHandle;
 
 use super::cache::UserCache;
@@ -47,30 +47,39 @@ BEGIN
 END
 $$"#;
 
-/// The triggers, created once (creating a trigger locks the table).
-const TRIGGERS: &str = r#"
-DO $$
+/// Creates the triggers on the user table named by its argument, once
+/// (creating a trigger locks the table). The name is quoted by PostgreSQL
+/// (`%I`), never spliced into SQL here.
+const TRIGGER_INSTALLER: &str = r#"
+CREATE OR REPLACE FUNCTION ferrocrud_install_user_triggers(tbl text) RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_trigger
-                 WHERE tgname = 'ferrocrud_user_changed' AND tgrelid = '"user"'::regclass) THEN
-    CREATE TRIGGER ferrocrud_user_changed AFTER UPDATE OR DELETE ON "user"
-      FOR EACH ROW EXECUTE FUNCTION ferrocrud_user_changed();
+                 WHERE tgname = 'ferrocrud_user_changed' AND tgrelid = quote_ident(tbl)::regclass) THEN
+    EXECUTE format('CREATE TRIGGER ferrocrud_user_changed AFTER UPDATE OR DELETE ON %I '
+                   'FOR EACH ROW EXECUTE FUNCTION ferrocrud_user_changed()', tbl);
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_trigger
-                 WHERE tgname = 'ferrocrud_user_truncated' AND tgrelid = '"user"'::regclass) THEN
-    CREATE TRIGGER ferrocrud_user_truncated AFTER TRUNCATE ON "user"
-      FOR EACH STATEMENT EXECUTE FUNCTION ferrocrud_user_changed();
+                 WHERE tgname = 'ferrocrud_user_truncated' AND tgrelid = quote_ident(tbl)::regclass) THEN
+    EXECUTE format('CREATE TRIGGER ferrocrud_user_truncated AFTER TRUNCATE ON %I '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION ferrocrud_user_changed()', tbl);
   END IF;
 END
 $$"#;
 
 /// Installs (or updates) the trigger function and the triggers on the user
-/// table, which must exist.
-pub(super) async fn install_trigger(db: &Db) -> Result<()> {
+/// table `table`, which must exist.
+pub(super) async fn install_trigger(db: &Db, table: &str) -> Result<()> {
     let txn = db.connection().begin().await?;
     txn.execute_unprepared(INSTALL_LOCK).await?;
     txn.execute_unprepared(TRIGGER_FUNCTION).await?;
-    txn.execute_unprepared(TRIGGERS).await?;
+    txn.execute_unprepared(TRIGGER_INSTALLER).await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT ferrocrud_install_user_triggers($1)",
+        [table.into()],
+    ))
+    .await?;
     txn.commit().await?;
     Ok(())
 }

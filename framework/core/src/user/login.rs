@@ -40,10 +40,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait};
 
+use super::columns::Col;
+use super::row::AccountRow;
 use super::two_factor::TwoFactor;
-use super::{CrudUserService, entity, guard};
+use super::{AccountService, guard};
 use crate::command::usage;
 use crate::error::{Error, Result};
 use crate::shared::user::{LoginDto, LoginResponseDto};
@@ -63,7 +65,7 @@ struct Failures {
     last_ms: Option<i64>,
 }
 
-impl CrudUserService {
+impl AccountService {
     /// Checks credentials and issues an access token (`login`).
     ///
     /// The module documentation of `user::login` gives the order of the
@@ -99,7 +101,7 @@ impl CrudUserService {
             return Err(Error::PasswordTooLong);
         }
         let now = truncate_to_millis(Utc::now());
-        let user = self.find_by_login(&dto.email).await?;
+        let user = self.account_where(Col::Email, &dto.email).await?;
         // Read for every identifier, known or not: same queries, same time.
         let by_identifier = self.identifier_failures(&dto.email).await?;
         let by_account = user.as_ref().map(account_failures).unwrap_or_default();
@@ -180,16 +182,15 @@ impl CrudUserService {
 
     /// Counts a failed login on an account, atomically, and answers 401 code 5.
     async fn fail<T>(&self, user_id: &str, now: DateTimeUtc) -> Result<T> {
-        use entity::Column;
-        entity::Entity::update_many()
-            .col_expr(
-                Column::FailedLoginCount,
-                Expr::col(Column::FailedLoginCount).if_null(0).add(1),
-            )
-            .col_expr(Column::LastLoginAttempt, Expr::value(now))
-            .filter(Column::Id.eq(user_id.to_owned()))
-            .exec(&self.inner.db)
-            .await?;
+        self.run_update(
+            self.update_account(user_id)
+                .value(
+                    Col::FailedLoginCount,
+                    Expr::col(Col::FailedLoginCount).if_null(0).add(1),
+                )
+                .value(Col::LastLoginAttempt, now),
+        )
+        .await?;
         self.forget_cached(user_id);
         Err(Error::InvalidCredentials)
     }
@@ -203,19 +204,18 @@ impl CrudUserService {
         code_hash: Option<&str>,
         now: DateTimeUtc,
     ) -> Result<bool> {
-        use entity::Column;
-        let mut update = entity::Entity::update_many()
-            .col_expr(Column::FailedLoginCount, Expr::value(0i64))
-            .col_expr(Column::LastLoginAttempt, Expr::value(now))
-            .filter(Column::Id.eq(user_id.to_owned()));
+        let mut update = self.update_account(user_id);
+        update
+            .value(Col::FailedLoginCount, 0i64)
+            .value(Col::LastLoginAttempt, now);
         if let Some(code_hash) = code_hash {
-            update = update
-                .col_expr(Column::LastTwoFACode, Expr::value(None::<String>))
-                .filter(Column::LastTwoFACode.eq(code_hash.to_owned()));
+            update
+                .value(Col::LastTwoFACode, None::<String>)
+                .and_where(Expr::col(Col::LastTwoFACode).eq(code_hash));
         }
-        let result = update.exec(&self.inner.db).await?;
+        let changed = self.run_update(&update).await?;
         self.forget_cached(user_id);
-        Ok(result.rows_affected > 0)
+        Ok(changed > 0)
     }
 
     /// Failed logins on an identifier that matched no account when tried.
@@ -268,20 +268,19 @@ impl CrudUserService {
     /// by an argon2id hash with the current ones. `rvkd` is left alone: the
     /// password did not change, and the token being issued must stay valid.
     /// A failure here is logged and does not fail the login.
-    async fn upgrade_hash(&self, user: &entity::Model, password: &str) {
-        use entity::Column;
+    async fn upgrade_hash(&self, user: &AccountRow, password: &str) {
         if !self.inner.hasher.needs_rehash(&user.password) {
             return;
         }
         let upgrade = async {
             let hash = self.inner.hasher.hash(password).await?;
             // Only if the password was not changed meanwhile.
-            entity::Entity::update_many()
-                .col_expr(Column::Password, Expr::value(hash))
-                .filter(Column::Id.eq(user.id.clone()))
-                .filter(Column::Password.eq(user.password.clone()))
-                .exec(&self.inner.db)
-                .await?;
+            self.run_update(
+                self.update_account(&user.id)
+                    .value(Col::Password, hash)
+                    .and_where(Expr::col(Col::Password).eq(user.password.as_str())),
+            )
+            .await?;
             self.forget_cached(&user.id);
             Ok::<_, Error>(())
         };
@@ -291,7 +290,7 @@ impl CrudUserService {
     }
 }
 
-fn account_failures(user: &entity::Model) -> Failures {
+fn account_failures(user: &AccountRow) -> Failures {
     Failures {
         count: user.failed_login_count.unwrap_or(0),
         last_ms: user.last_login_attempt.map(|t| t.timestamp_millis()),
@@ -485,6 +484,7 @@ mod tests {
                 role: "user".to_owned(),
                 username: None,
                 log_me_in: None,
+                profile: Default::default(),
             };
             let ctx = CrudContext::internal(Verb::Post, USER_SERVICE);
             users.create_account(dto, &ctx).await.unwrap().user_id

@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value};
 
-use super::CrudUserService;
+use super::AccountService;
 use super::sessions::by_id;
 use crate::command::{Cmd, CommandContext, CommandSpec};
 use crate::context::{CrudContext, Verb};
@@ -14,7 +14,7 @@ use crate::storage::format_timestamp;
 /// Attempts before the last write, which is not guarded.
 const GUARDED_ATTEMPTS: usize = 3;
 
-impl CrudUserService {
+impl AccountService {
     /// Times a user out (`timeout_user`), as eicrud does: each timeout lasts
     /// `timeoutDurationMinutes × timeoutCount` and raises the count, so
     /// repeated timeouts grow longer. The user's next request, whatever its
@@ -45,7 +45,7 @@ impl CrudUserService {
         let ctx = CrudContext::internal(Verb::Patch, USER_SERVICE);
         for attempt in 0..=GUARDED_ATTEMPTS {
             let user = self
-                .find_by_id(&dto.user_id)
+                .account(&dto.user_id)
                 .await?
                 .ok_or(Error::TargetUserNotFound)?;
             if !dto.allowed_roles.contains(&user.role) {

@@ -3,14 +3,15 @@
 
 use serde_json::{Map, Value};
 
-use super::CrudUserService;
+use super::AccountService;
+use super::columns::Col;
 use super::crud::PASSWORD;
 use super::tokens::{Pending, Purpose};
 use crate::command::{Cmd, CommandContext, CommandSpec};
 use crate::error::{Error, Result};
 use crate::shared::user::{AccessTokenDto, ResetPasswordDto, SendPasswordResetEmailDto};
 
-impl CrudUserService {
+impl AccountService {
     /// Mails a password-reset token (`send_password_reset_email`).
     ///
     /// Answers `true` whatever happens to the address: an unknown address,
@@ -29,7 +30,7 @@ impl CrudUserService {
     /// nobody received stays stored until it expires or is replaced.
     pub async fn send_password_reset_email(&self, dto: SendPasswordResetEmailDto) -> Result<bool> {
         let purpose = Purpose::PasswordReset;
-        let Some(user) = self.find_by_email(&dto.email).await? else {
+        let Some(user) = self.account_where(Col::Email, &dto.email).await? else {
             self.store_decoy_token(purpose, &dto.email).await?;
             return Ok(true);
         };

@@ -2,12 +2,12 @@
 
 use chrono::Utc;
 
-use super::CrudUserService;
+use super::AccountService;
 use crate::command::CommandContext;
 use crate::error::{Error, Result};
 use crate::shared::user::{AccessTokenDto, CheckJwtResponseDto, LoginDto, LoginResponseDto};
 
-impl CrudUserService {
+impl AccountService {
     /// `login` as a command: with `options.jwtCookie` the session goes into
     /// cookies and the answer's token is `<jwt>#<csrf nonce>`.
     pub(crate) async fn login_command(

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::CrudUserService;
+use super::AccountService;
 use super::crud::{PASSWORD, RVKD};
 use super::tokens::Purpose;
 use crate::command::{Cmd, CommandContext, CommandSpec};
@@ -12,7 +12,7 @@ use crate::service::Increment;
 use crate::shared::CrudOptions;
 use crate::shared::user::{AccessTokenDto, ChangePasswordDto, LogoutEverywhereDto, USER_SERVICE};
 
-impl CrudUserService {
+impl AccountService {
     /// Revokes every token of a user (`logout_everywhere`): its `rvkd` grows
     /// by one, atomically. Abilities are not checked here.
     ///
@@ -65,7 +65,7 @@ impl CrudUserService {
             .crud
             .check_password(&dto.new_password, "ChangePasswordDto", "newPassword")?;
         let user = self
-            .find_by_id(user_id)
+            .account(user_id)
             .await?
             .ok_or(Error::TargetUserNotFound)?;
         if !self

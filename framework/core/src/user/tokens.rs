@@ -25,7 +25,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
-use super::{CrudUserService, entity};
+use super::AccountService;
+use super::row::AccountRow;
 use crate::context::{CrudContext, Verb};
 use crate::error::{Error, Result};
 use crate::shared::user::USER_SERVICE;
@@ -75,7 +76,7 @@ impl Purpose {
         }
     }
 
-    fn state(self, user: &entity::Model) -> TokenState<'_> {
+    fn state(self, user: &AccountRow) -> TokenState<'_> {
         match self {
             Purpose::EmailVerification => TokenState {
                 digest: user.email_verification_token.as_deref(),
@@ -197,7 +198,7 @@ fn internal_ctx() -> CrudContext {
     CrudContext::internal(Verb::Patch, USER_SERVICE)
 }
 
-impl CrudUserService {
+impl AccountService {
     fn lifetime(&self, purpose: Purpose) -> Duration {
         match purpose {
             Purpose::EmailVerification => self.inner.options.verification_email_timeout,
@@ -215,7 +216,7 @@ impl CrudUserService {
     /// send for this user just won the race); a database error.
     pub(super) async fn store_token(
         &self,
-        user: &entity::Model,
+        user: &AccountRow,
         purpose: Purpose,
         address: &str,
         extra: Map<String, Value>,
@@ -305,13 +306,10 @@ impl CrudUserService {
     ///
     /// [`Error::InvalidEmailToken`] for a malformed token;
     /// [`Error::TargetUserNotFound`] when no user has its id.
-    pub(super) async fn token_user<'t>(
-        &self,
-        token_id: &'t str,
-    ) -> Result<(&'t str, entity::Model)> {
+    pub(super) async fn token_user<'t>(&self, token_id: &'t str) -> Result<(&'t str, AccountRow)> {
         let (random, user_id) = parse(token_id).ok_or(Error::InvalidEmailToken)?;
         let user = self
-            .find_by_id(user_id)
+            .account(user_id)
             .await?
             .ok_or(Error::TargetUserNotFound)?;
         Ok((random, user))
@@ -335,7 +333,7 @@ impl CrudUserService {
     /// the token is still unused.
     pub(super) async fn consume_token(
         &self,
-        user: &entity::Model,
+        user: &AccountRow,
         purpose: Purpose,
         random: &str,
         address: &str,
@@ -484,8 +482,9 @@ mod tests {
             iterations: 1,
             parallelism: 1,
         };
-        let users = CrudUserService::with_email(db, options, Down).expect("user service");
-        crate::storage::ensure_table::<entity::Entity>(&users.inner.db)
+        let users =
+            crate::user::CrudUserService::with_email(db, options, Down).expect("user service");
+        crate::storage::ensure_table::<crate::user::entity::Entity>(&users.inner.db)
             .await
             .expect("user table");
         users
@@ -493,7 +492,7 @@ mod tests {
             .await
             .expect("account");
         let before = users
-            .find_by_email("a@b.test")
+            .find_by_login("a@b.test")
             .await
             .expect("db")
             .expect("user");

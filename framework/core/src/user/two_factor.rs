@@ -24,11 +24,12 @@ use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use rand::Rng as _;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::{CrudUserService, entity};
+use super::AccountService;
+use super::columns::Col;
+use super::row::AccountRow;
 use crate::error::Result;
 use crate::storage::DateTimeUtc;
 
@@ -56,7 +57,7 @@ pub(super) enum TwoFactor {
     Expired,
 }
 
-impl CrudUserService {
+impl AccountService {
     /// The two-factor step for `user`, whose password was verified.
     ///
     /// # Errors
@@ -65,7 +66,7 @@ impl CrudUserService {
     /// be sent (the code is then withdrawn, so the next attempt sends one).
     pub(super) async fn two_factor_step(
         &self,
-        user: &entity::Model,
+        user: &AccountRow,
         code: Option<&str>,
         now: DateTimeUtc,
     ) -> Result<TwoFactor> {
@@ -92,7 +93,7 @@ impl CrudUserService {
     }
 
     /// Whether a code was sent and is still valid.
-    fn pending_code(&self, user: &entity::Model, now: DateTimeUtc) -> bool {
+    fn pending_code(&self, user: &AccountRow, now: DateTimeUtc) -> bool {
         user.last_two_f_a_code.is_some() && self.fresh(user.last_two_f_a_code_sent, now)
     }
 
@@ -107,37 +108,37 @@ impl CrudUserService {
     /// Stores a new code's hash, on condition that the stored code is still
     /// the one read with the user (so two attempts racing send one code),
     /// then mails the code.
-    async fn send_code(&self, user: &entity::Model, now: DateTimeUtc) -> Result<()> {
-        use entity::Column;
+    async fn send_code(&self, user: &AccountRow, now: DateTimeUtc) -> Result<()> {
         let code = new_code();
         let hash = code_hash(&self.inner.options.jwt_secret, &user.id, &code);
         let still = match &user.last_two_f_a_code {
-            Some(old) => Column::LastTwoFACode.eq(old.clone()),
-            None => Column::LastTwoFACode.is_null(),
+            Some(old) => Expr::col(Col::LastTwoFACode).eq(old.clone()),
+            None => Expr::col(Col::LastTwoFACode).is_null(),
         };
-        let stored = entity::Entity::update_many()
-            .col_expr(Column::LastTwoFACode, Expr::value(hash.clone()))
-            .col_expr(Column::LastTwoFACodeSent, Expr::value(now))
-            .col_expr(
-                Column::TwoFACodeCount,
-                Expr::col(Column::TwoFACodeCount).if_null(0).add(1),
+        let stored = self
+            .run_update(
+                self.update_account(&user.id)
+                    .value(Col::LastTwoFACode, hash.clone())
+                    .value(Col::LastTwoFACodeSent, now)
+                    .value(
+                        Col::TwoFACodeCount,
+                        Expr::col(Col::TwoFACodeCount).if_null(0).add(1),
+                    )
+                    .and_where(still),
             )
-            .filter(Column::Id.eq(user.id.clone()))
-            .filter(still)
-            .exec(&self.inner.db)
             .await?;
         self.forget_cached(&user.id);
-        if stored.rows_affected == 0 {
+        if stored == 0 {
             // Another attempt has just stored (and is sending) a code.
             return Ok(());
         }
         if let Err(err) = self.inner.email.send_two_factor(&user.email, &code).await {
-            entity::Entity::update_many()
-                .col_expr(Column::LastTwoFACode, Expr::value(None::<String>))
-                .filter(Column::Id.eq(user.id.clone()))
-                .filter(Column::LastTwoFACode.eq(hash))
-                .exec(&self.inner.db)
-                .await?;
+            self.run_update(
+                self.update_account(&user.id)
+                    .value(Col::LastTwoFACode, None::<String>)
+                    .and_where(Expr::col(Col::LastTwoFACode).eq(hash)),
+            )
+            .await?;
             self.forget_cached(&user.id);
             return Err(err);
         }

@@ -1,17 +1,17 @@
 //! `send_verification_email` and `verify_email`: proving an address, and
 //! moving an account to a new one.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Map, Value};
 
+use super::AccountService;
+use super::columns::Col;
 use super::tokens::Purpose;
-use super::{CrudUserService, entity};
 use crate::command::{Cmd, CommandContext, CommandSpec};
 use crate::context::CrudContext;
 use crate::error::{Error, Result};
 use crate::shared::user::{AccessTokenDto, SendVerificationEmailDto, VerifyEmailDto};
 
-impl CrudUserService {
+impl AccountService {
     /// Mails a verification token (`send_verification_email`).
     ///
     /// Without `newEmail`, to the logged-in user's address (`true` at once
@@ -39,7 +39,7 @@ impl CrudUserService {
             .user_id()
             .ok_or(Error::LoginRequired("send verification email"))?;
         let user = self
-            .find_by_id(user_id)
+            .account(user_id)
             .await?
             .ok_or(Error::TargetUserNotFound)?;
         let mut extra = Map::new();
@@ -50,7 +50,7 @@ impl CrudUserService {
                 if !self.inner.hasher.verify(&password, hash).await? {
                     return Err(Error::WrongPassword);
                 }
-                if self.find_by_email(&new_email).await?.is_some() {
+                if self.account_where(Col::Email, &new_email).await?.is_some() {
                     return Err(Error::EmailAlreadyTaken);
                 }
                 extra.insert("nextEmail".to_owned(), Value::String(new_email.clone()));
@@ -119,14 +119,6 @@ impl CrudUserService {
         };
         let lifetime = self.token_lifetime(None)?;
         self.answer_token(&user.id, rvkd, dto.log_me_in, lifetime)
-    }
-
-    /// The user with this email, secrets included.
-    pub(super) async fn find_by_email(&self, email: &str) -> Result<Option<entity::Model>> {
-        Ok(entity::Entity::find()
-            .filter(entity::Column::Email.eq(email))
-            .one(&self.inner.db)
-            .await?)
     }
 
     pub(super) fn send_verification_email_command(&self) -> CommandSpec {
