@@ -36,6 +36,9 @@ cleanup() {
 trap cleanup EXIT
 
 export COMPAT_MOD_EMAIL="moderator@compat.test" COMPAT_MOD_PASSWORD="moderator-pass-1"
+export COMPAT_ADMIN_EMAIL="admin@compat.test" COMPAT_ADMIN_PASSWORD="admin-pass-12"
+# The blog's own user fields (tests/compat/user-profile.test.js): ferrocrud only.
+export COMPAT_PROFILE=1
 # The user-service file (tests/compat/user-service.test.js) runs by default;
 # COMPAT_FULL=0 runs the first milestone only.
 export COMPAT_FULL="${COMPAT_FULL:-1}"
@@ -43,6 +46,7 @@ export COMPAT_FULL="${COMPAT_FULL:-1}"
   cd "$work"
   HOST=127.0.0.1 PORT="$port" DATABASE_URL="$database_url" JWT_SECRET="compat-$$-secret" \
   MAIL_LOG="$work/mail.jsonl" SEED_MOD_EMAIL="$COMPAT_MOD_EMAIL" SEED_MOD_PASSWORD="$COMPAT_MOD_PASSWORD" \
+  SEED_ADMIN_EMAIL="$COMPAT_ADMIN_EMAIL" SEED_ADMIN_PASSWORD="$COMPAT_ADMIN_PASSWORD" \
   RUST_LOG=warn exec "$CARGO_TARGET_DIR/debug/blog"
 ) >"$work/server.log" 2>&1 &
 server_pid=$!

@@ -35,4 +35,4 @@ if ! node -e '
 fi
 
 echo "[compat] server ${COMPAT_URL}, full=${COMPAT_FULL:-0}, mailbox=${COMPAT_MAIL_LOG:-<unset>}" >&2
-exec node --test --test-reporter=tap --test-concurrency=1 "$@" compat.test.js user-service.test.js
+exec node --test --test-reporter=tap --test-concurrency=1 "$@" compat.test.js user-service.test.js user-profile.test.js
