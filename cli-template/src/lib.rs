@@ -3,7 +3,8 @@
 //! - [`settings`]: what the server reads from its environment;
 //! - [`roles`]: the roles and their inheritance;
 //! - [`services`]: one module per service, with its entity and abilities
-//!   (the built-in user service's abilities are in [`services::user`]);
+//!   (the user entity and the user service's abilities are in
+//!   [`services::user`]);
 //! - [`shared`]: the DTOs of the project's commands, for servers and clients;
 //! - [`email`]: the mailer of the user service, to connect to a provider;
 //! - [`server`]: what `cargo run` does.
@@ -35,7 +36,7 @@ use crate::settings::Settings;
 /// service or command).
 pub async fn build(settings: &Settings) -> anyhow::Result<App> {
     let db = Db::connect(&settings.database_url).await?;
-    let users = CrudUserService::with_email(
+    let users = CrudUserService::<services::user::entity::Entity>::with_entity(
         db.clone(),
         UserOptions::new(settings.jwt_secret.clone()),
         email::AppMailer,

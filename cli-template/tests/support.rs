@@ -60,6 +60,7 @@ impl TestApp {
                 role: "user".into(),
                 username: None,
                 log_me_in: None,
+                profile: Default::default(),
             })
             .await
             .expect("account created")

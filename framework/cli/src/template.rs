@@ -279,7 +279,8 @@ mod tests {
             "src/lib.rs",
             "src/email.rs",
             "src/roles.rs",
-            "src/services/user.rs",
+            "src/services/user/mod.rs",
+            "src/services/user/entity.rs",
             "src/shared.rs",
             "tests/main.rs",
         ] {

@@ -39,7 +39,7 @@ pub fn service_plan(project_crate: &str, service: &ServiceName) -> Result<Plan, 
         return Err(GenerateError::Clash {
             what,
             reason:
-                "`user` is the built-in user service; its abilities are in src/services/user.rs"
+                "`user` is the built-in user service; its entity and abilities are in src/services/user/"
                     .into(),
         });
     }

@@ -151,7 +151,7 @@ fn the_user_service_cannot_be_generated() {
     let err = generate_service(&mut fs, "user").expect_err("built in");
     assert_eq!(
         err.to_string(),
-        "cannot generate service `user`: `user` is the built-in user service; its abilities are in src/services/user.rs"
+        "cannot generate service `user`: `user` is the built-in user service; its entity and abilities are in src/services/user/"
     );
 }
 
