@@ -357,6 +357,7 @@ fn openapi_document(title: &(String, String), services: &HashMap<String, Service
                     .filter(|c| c.secret)
                     .map(|c| c.wire.as_str())
                     .collect(),
+                managed_fields: entry.managed_fields.iter().map(String::as_str).collect(),
                 commands,
             }
         })

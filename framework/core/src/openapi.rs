@@ -20,6 +20,8 @@ pub(crate) struct ServiceDoc<'a> {
     pub(crate) schema: &'a schemars::Schema,
     pub(crate) id_field: &'a str,
     pub(crate) secret_fields: Vec<&'a str>,
+    /// Fields only the server writes (`x-managed`): read-only, never in data.
+    pub(crate) managed_fields: Vec<&'a str>,
     pub(crate) commands: Vec<&'a CommandSpec>,
 }
 
@@ -85,14 +87,8 @@ fn add_service(
     let entity = entity_schema(service);
     components.insert(t.to_owned(), entity.clone());
     components.insert(format!("{t}Query"), query_schema(&entity, service.id_field));
-    components.insert(
-        format!("{t}Data"),
-        data_schema(&entity, service.id_field, true),
-    );
-    components.insert(
-        format!("{t}Patch"),
-        data_schema(&entity, service.id_field, false),
-    );
+    components.insert(format!("{t}Data"), data_schema(&entity, service, true));
+    components.insert(format!("{t}Patch"), data_schema(&entity, service, false));
     components.insert(
         format!("{t}Page"),
         json!({"type": "object", "required": ["data"], "properties": {
@@ -332,7 +328,8 @@ fn entity_schema(service: &ServiceDoc<'_>) -> Value {
             for secret in &service.secret_fields {
                 properties.shift_remove(*secret);
             }
-            for field in MANAGED.iter().chain([&service.id_field]) {
+            let read_only = MANAGED.iter().chain([&service.id_field]);
+            for field in read_only.chain(&service.managed_fields) {
                 if let Some(Value::Object(property)) = properties.get_mut(*field) {
                     property.insert("readOnly".into(), Value::Bool(true));
                 }
@@ -371,22 +368,21 @@ fn query_schema(entity: &Value, id_field: &str) -> Value {
     value
 }
 
-/// What a client writes: no framework fields; on create the entity's required fields.
-fn data_schema(entity: &Value, id_field: &str, create: bool) -> Value {
+/// What a client writes: no framework or managed fields; on create the
+/// entity's required fields.
+fn data_schema(entity: &Value, service: &ServiceDoc<'_>, create: bool) -> Value {
+    let id_field = service.id_field;
+    let written_by_server =
+        |f: &str| f == id_field || MANAGED.contains(&f) || service.managed_fields.contains(&f);
     let mut value = entity.clone();
     if let Some(object) = value.as_object_mut() {
         object.remove("title");
         if let Some(Value::Object(properties)) = object.get_mut("properties") {
-            for field in MANAGED.iter().chain([&id_field]) {
-                properties.shift_remove(*field);
-            }
+            properties.retain(|field, _| !written_by_server(field));
         }
         if create {
             if let Some(Value::Array(required)) = object.get_mut("required") {
-                required.retain(|f| {
-                    f.as_str()
-                        .is_some_and(|f| f != id_field && !MANAGED.contains(&f))
-                });
+                required.retain(|f| f.as_str().is_some_and(|f| !written_by_server(f)));
             }
         } else {
             object.remove("required");
