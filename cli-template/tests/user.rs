@@ -90,19 +90,34 @@ async fn a_display_name_given_at_create_account_is_read_back_by_its_owner() {
         .find_one(json!({ "id": id }), CrudOptions::default())
         .await
         .expect("its own row");
-    assert_eq!(me.as_ref().map(|m| &m["displayName"]), Some(&json!("Ada Lovelace")));
+    assert_eq!(
+        me.as_ref().map(|m| &m["displayName"]),
+        Some(&json!("Ada Lovelace"))
+    );
 
     users
-        .patch_one(json!({ "id": id }), json!({ "displayName": "Ada" }), CrudOptions::default())
+        .patch_one(
+            json!({ "id": id }),
+            json!({ "displayName": "Ada" }),
+            CrudOptions::default(),
+        )
         .await
         .expect("its own display name");
     let err = users
-        .patch_one(json!({ "id": id }), json!({ "rvkd": 0 }), CrudOptions::default())
+        .patch_one(
+            json!({ "id": id }),
+            json!({ "rvkd": 0 }),
+            CrudOptions::default(),
+        )
         .await
         .expect_err("the account state is the server's");
     assert_eq!(err.status(), Some(400));
     let err = users
-        .patch_one(json!({ "id": id }), json!({ "role": "admin" }), CrudOptions::default())
+        .patch_one(
+            json!({ "id": id }),
+            json!({ "role": "admin" }),
+            CrudOptions::default(),
+        )
         .await
         .expect_err("the role needs a rule that names it");
     assert_eq!(err.code(), Some(ErrorCode::Forbidden));
@@ -120,4 +135,3 @@ async fn a_user_may_not_read_other_users() {
         .expect_err("other users are not readable");
     assert_eq!(err.code(), Some(ErrorCode::Forbidden));
 }
-
