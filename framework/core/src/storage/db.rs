@@ -47,7 +47,7 @@ impl Db {
     /// writes with durable commits do, since PostgreSQL flushes the commits
     /// waiting together in one write of its log; on two cores, 16
     /// connections created posts 17–20 % faster than 10, and served reads
-    /// as fast (`BENCHMARKS.md`).
+    /// as fast (`docs/perf/pool-size.md`).
     pub const DEFAULT_POOL_SIZE: u32 = 16;
 
     /// Connects to a `sqlite:` or `postgres://` URL.
