@@ -162,6 +162,7 @@ impl TestServer {
             jwt_secret: format!("e2e secret {test_name}"),
             mail_log: mail_log.clone(),
             seeds: vec![(MODERATOR.0.into(), MODERATOR.1.into(), "moderator".into())],
+            login_throttle: None,
         };
         let app = match app {
             ServerApp::Blog => blog::build_on(db.clone(), &settings)

@@ -13,7 +13,7 @@ use ferrocrud::app::App;
 use ferrocrud::email::MailboxFile;
 use ferrocrud::service::CrudService;
 use ferrocrud::storage::Db;
-use ferrocrud::user::{CrudUserService, UserOptions};
+use ferrocrud::user::CrudUserService;
 
 use crate::settings::Settings;
 
@@ -38,7 +38,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<App> {
 pub async fn build_on(db: Db, settings: &Settings) -> anyhow::Result<App> {
     let users = CrudUserService::with_email(
         db.clone(),
-        UserOptions::new(settings.jwt_secret.clone()),
+        settings.user_options(),
         MailboxFile::new(&settings.mail_log),
     )?;
     let posts = CrudService::<post::Entity>::new("post", db.clone())?;
