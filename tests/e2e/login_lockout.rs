@@ -2,7 +2,6 @@
 //! database, and the same answers for accounts that do not exist.
 
 use ferrocrud::user::entity;
-use ferrocrud_tests::TestServer;
 use sea_orm::sea_query::Expr;
 
 use crate::login_support::{
@@ -52,8 +51,7 @@ login_test!(
 login_test!(
     async fn lockout_is_shared_by_two_server_instances(first, db) {
         // A second blog app on the same database, behind its own listener.
-        let second = TestServer::start(db.clone(), "lockout_is_shared_by_two_server_instances").await;
-        let stop_second = second.clone_handle();
+        let second = first.another_instance().await;
         let id = account(&first, "shared@blog.test").await;
         for n in 0..6 {
             let server = if n % 2 == 0 { &first } else { &second };
@@ -71,7 +69,6 @@ login_test!(
         login(&first, "shared@blog.test", PASSWORD, None).await;
         let too_early = login(&second, "shared@blog.test", PASSWORD, None).await;
         assert_eq!(too_early.status, 425, "{}", too_early.text);
-        stop_second.stop();
     }
 );
 

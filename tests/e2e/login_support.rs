@@ -26,14 +26,11 @@ macro_rules! login_test {
     (async fn $name:ident($server:ident, $db:ident) $body:block) => {
         #[test]
         fn $name() {
-            ferrocrud_tests::run_db_test(
+            ferrocrud_tests::run_blog_test(
                 stringify!($name),
-                |$db: ferrocrud::storage::Db| async move {
-                    let $server =
-                        ferrocrud_tests::TestServer::start($db.clone(), stringify!($name)).await;
-                    let stopper = $server.clone_handle();
+                |$server: ferrocrud_tests::TestServer| async move {
+                    let $db = $server.db.clone();
                     $body
-                    stopper.stop();
                 },
             );
         }
