@@ -1,8 +1,6 @@
 //! Helpers of the login tests: blog servers with their database at hand,
 //! login requests, and direct reads and writes of user rows.
 
-use std::time::Duration;
-
 use ferrocrud::storage::Db;
 use ferrocrud::user::entity;
 use ferrocrud_tests::{Answer, TestServer};
@@ -13,12 +11,6 @@ use serde_json::json;
 
 /// The password of accounts made by [`account`].
 pub(crate) const PASSWORD: &str = "pass-word-123";
-
-/// A little more than the 600 ms the login throttle asks between two
-/// attempts on one identifier. Not a timing assertion: only a wait.
-pub(crate) async fn after_throttle() {
-    tokio::time::sleep(Duration::from_millis(650)).await;
-}
 
 /// Declares a test that runs, on each backend, with a blog server and its
 /// database: `login_test!(async fn name(server, db) { ... });`.

@@ -12,6 +12,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use ferrocrud::storage::Db;
 use ferrocrud::user::CrudUserService;
@@ -24,7 +25,12 @@ pub use ferrocrud::storage::testing::run_db_test;
 
 pub mod fixture;
 
-/// Runs `body` against a blog server on every configured backend.
+/// The login throttle of test servers (see [`LoginThrottle::Short`]): short,
+/// so that a test logging in twice as one user waits little in between.
+pub const SHORT_LOGIN_THROTTLE: Duration = Duration::from_millis(30);
+
+/// Runs `body` against a blog server on every configured backend, with the
+/// [short login throttle](LoginThrottle::Short).
 ///
 /// # Panics
 ///
@@ -34,7 +40,7 @@ where
     F: Fn(TestServer) -> Fut + Send + Sync + Clone + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    run_server_test(test_name, ServerApp::Blog, body);
+    run_server_test(test_name, ServerApp::Blog, LoginThrottle::Short, body);
 }
 
 /// Which application a [`TestServer`] serves.
@@ -46,6 +52,15 @@ pub enum ServerApp {
     Fixture,
 }
 
+/// The login throttle a [`TestServer`] runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginThrottle {
+    /// [`SHORT_LOGIN_THROTTLE`]: for every test but the throttle's own.
+    Short,
+    /// The user service's default (600 ms): for the tests of the throttle.
+    Real,
+}
+
 /// Runs `body` against a server of `app` on every configured backend.
 ///
 /// The test's files (its servers' mailboxes) live in a temporary directory
@@ -55,7 +70,7 @@ pub enum ServerApp {
 /// # Panics
 ///
 /// When the body panics, or the server cannot start.
-pub fn run_server_test<F, Fut>(test_name: &str, app: ServerApp, body: F)
+pub fn run_server_test<F, Fut>(test_name: &str, app: ServerApp, throttle: LoginThrottle, body: F)
 where
     F: Fn(TestServer) -> Fut + Send + Sync + Clone + 'static,
     Fut: Future<Output = ()> + Send + 'static,
@@ -70,6 +85,7 @@ where
         let setup = Setup {
             test_name: name.clone(),
             app,
+            throttle,
             scratch: Arc::clone(&scratch),
             stop: Arc::new(watch::Sender::new(false)),
         };
@@ -113,6 +129,7 @@ macro_rules! fixture_test {
             $crate::run_server_test(
                 stringify!($name),
                 $crate::ServerApp::Fixture,
+                $crate::LoginThrottle::Short,
                 |$server: $crate::TestServer| async move $body,
             );
         }
@@ -145,6 +162,7 @@ pub struct TestServer {
 struct Setup {
     test_name: String,
     app: ServerApp,
+    throttle: LoginThrottle,
     scratch: Arc<Scratch>,
     /// Set to `true` to stop every server of the test on this backend.
     stop: Arc<watch::Sender<bool>>,
@@ -202,7 +220,10 @@ impl TestServer {
             jwt_secret: format!("e2e secret {}", setup.test_name),
             mail_log: mail_log.clone(),
             seeds: vec![(MODERATOR.0.into(), MODERATOR.1.into(), "moderator".into())],
-            login_throttle: None,
+            login_throttle: match setup.throttle {
+                LoginThrottle::Short => Some(SHORT_LOGIN_THROTTLE),
+                LoginThrottle::Real => None,
+            },
         };
         let app = match setup.app {
             ServerApp::Blog => blog::build_on(db.clone(), &settings)
@@ -247,6 +268,12 @@ impl TestServer {
     /// If the application cannot be built or the port cannot be bound.
     pub async fn another_instance(&self) -> Self {
         Self::start(self.db.clone(), self.setup.clone()).await
+    }
+
+    /// Waits out this server's login throttle: after it, the next login on
+    /// an identifier already tried is not refused as too early (425).
+    pub async fn after_login_throttle(&self) {
+        tokio::time::sleep(self.users.options().min_time_between_login_attempts).await;
     }
 
     /// Sends a request as `@eicrud/client` does: `query` and `options` as
