@@ -249,7 +249,7 @@ blog_test!(
             .expect_err("moderators may time out users only");
         assert_eq!(refused.status(), Some(403));
 
-        tokio::time::sleep(std::time::Duration::from_millis(650)).await;
+        server.after_login_throttle().await;
         let locked = client(&server)
             .login(&LoginDto {
                 email: "target@blog.test".into(),

@@ -2,24 +2,22 @@
 //! database, and the same answers for accounts that do not exist.
 
 use blog::user as entity;
-use ferrocrud_tests::TestServer;
 use sea_orm::sea_query::Expr;
 
 use crate::login_support::{
-    INVALID_CREDENTIALS, PASSWORD, account, after_throttle, locked_out_seconds, login, login_test,
-    row, set,
+    INVALID_CREDENTIALS, PASSWORD, account, locked_out_seconds, login, login_test, row, set,
 };
 
 login_test!(
     async fn lockout_after_six_failures_refuses_even_the_right_password(server, db) {
         let id = account(&server, "locked@blog.test").await;
         for n in 1..=6 {
-            after_throttle().await;
+            server.after_login_throttle().await;
             let wrong = login(&server, "locked@blog.test", "wrong-password-1", None).await;
             assert_eq!(wrong.text, INVALID_CREDENTIALS, "failure {n}");
         }
         assert_eq!(row(&db, &id).await.failed_login_count, Some(6));
-        after_throttle().await;
+        server.after_login_throttle().await;
         let right = login(&server, "locked@blog.test", PASSWORD, None).await;
         assert!(locked_out_seconds(&right) >= 1);
         // The refused attempt counted nothing and moved nothing.
@@ -31,19 +29,19 @@ login_test!(
     async fn a_success_after_the_lockout_resets_the_counter(server, db) {
         let id = account(&server, "reset@blog.test").await;
         for _ in 0..6 {
-            after_throttle().await;
+            server.after_login_throttle().await;
             login(&server, "reset@blog.test", "wrong-password-1", None).await;
         }
-        after_throttle().await;
+        server.after_login_throttle().await;
         locked_out_seconds(&login(&server, "reset@blog.test", PASSWORD, None).await);
         // The lockout ends 36 s after the last failure: move that back.
         let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
         set(&db, &id, entity::Column::LastLoginAttempt, Expr::value(an_hour_ago)).await;
-        after_throttle().await;
+        server.after_login_throttle().await;
         let right = login(&server, "reset@blog.test", PASSWORD, None).await;
         assert_eq!(right.status, 200, "{}", right.text);
         assert_eq!(row(&db, &id).await.failed_login_count, Some(0));
-        after_throttle().await;
+        server.after_login_throttle().await;
         let wrong = login(&server, "reset@blog.test", "wrong-password-1", None).await;
         assert_eq!(wrong.text, INVALID_CREDENTIALS, "one failure is not a lockout");
     }
@@ -52,26 +50,19 @@ login_test!(
 login_test!(
     async fn lockout_is_shared_by_two_server_instances(first, db) {
         // A second blog app on the same database, behind its own listener.
-        let second = TestServer::start(db.clone(), "lockout_is_shared_by_two_server_instances").await;
-        let stop_second = second.clone_handle();
+        let second = first.another_instance().await;
         let id = account(&first, "shared@blog.test").await;
         for n in 0..6 {
             let server = if n % 2 == 0 { &first } else { &second };
-            after_throttle().await;
+            server.after_login_throttle().await;
             let wrong = login(server, "shared@blog.test", "wrong-password-1", None).await;
             assert_eq!(wrong.text, INVALID_CREDENTIALS, "failure {n}");
         }
         assert_eq!(row(&db, &id).await.failed_login_count, Some(6));
         for server in [&first, &second] {
-            after_throttle().await;
+            server.after_login_throttle().await;
             locked_out_seconds(&login(server, "shared@blog.test", PASSWORD, None).await);
         }
-        // The throttle is shared too: one attempt per 600 ms, whichever server takes it.
-        after_throttle().await;
-        login(&first, "shared@blog.test", PASSWORD, None).await;
-        let too_early = login(&second, "shared@blog.test", PASSWORD, None).await;
-        assert_eq!(too_early.status, 425, "{}", too_early.text);
-        stop_second.stop();
     }
 );
 
@@ -81,13 +72,13 @@ login_test!(
         // never gets its 429. Here both get the same answers, step by step.
         account(&server, "exists@blog.test").await;
         for n in 1..=6 {
-            after_throttle().await;
+            server.after_login_throttle().await;
             let known = login(&server, "exists@blog.test", "wrong-password-1", None).await;
             let unknown = login(&server, "ghost@blog.test", "wrong-password-1", None).await;
             assert_eq!(known.text, INVALID_CREDENTIALS, "failure {n}");
             assert_eq!(unknown.text, known.text, "failure {n}");
         }
-        after_throttle().await;
+        server.after_login_throttle().await;
         let known = login(&server, "exists@blog.test", PASSWORD, None).await;
         let unknown = login(&server, "ghost@blog.test", PASSWORD, None).await;
         locked_out_seconds(&known);
@@ -105,7 +96,7 @@ login_test!(
         let unknown = login(&server, "nobody@blog.test", "wrong-password-1", None).await;
         assert_eq!(wrong.text, INVALID_CREDENTIALS);
         assert_eq!(unknown.text, wrong.text);
-        after_throttle().await;
+        server.after_login_throttle().await;
         let right = login(&server, "timedout@blog.test", PASSWORD, None).await;
         assert_eq!(right.status, 401);
         assert_eq!(right.inner()["message"], "Account locked. Please wait until");

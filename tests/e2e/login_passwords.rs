@@ -8,9 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use serde_json::json;
 
-use crate::login_support::{
-    INVALID_CREDENTIALS, PASSWORD, account, after_throttle, login, login_test, row, set,
-};
+use crate::login_support::{INVALID_CREDENTIALS, PASSWORD, account, login, login_test, row, set};
 
 /// The blog's argon2id parameters (the defaults: OWASP's 19 MiB, 2 passes).
 const CURRENT_PARAMS: &str = "$argon2id$v=19$m=19456,t=2,p=1$";
@@ -36,7 +34,7 @@ login_test!(
             .cmd(Method::PATCH, "user", "check_jwt", json!({}), Some(&token))
             .await;
         assert_eq!(check.status, 200, "{}", check.text);
-        after_throttle().await;
+        server.after_login_throttle().await;
         server.login("rehash@blog.test", PASSWORD).await;
     }
 );
@@ -66,7 +64,7 @@ login_test!(
         assert_eq!(wrong.text, INVALID_CREDENTIALS);
         assert_eq!(row(&db, id).await.password, eicrud_hash, "a failure upgrades nothing");
 
-        after_throttle().await;
+        server.after_login_throttle().await;
         let token = server.login("imported@blog.test", "eicrud-pass-1").await;
         let upgraded = row(&db, id).await.password;
         assert!(upgraded.starts_with(CURRENT_PARAMS), "{upgraded}");
@@ -74,7 +72,7 @@ login_test!(
             .cmd(Method::PATCH, "user", "check_jwt", json!({}), Some(&token))
             .await;
         assert_eq!(check.json()["userId"], id);
-        after_throttle().await;
+        server.after_login_throttle().await;
         server.login("imported@blog.test", "eicrud-pass-1").await;
     }
 );

@@ -1,8 +1,6 @@
 //! Helpers of the login tests: blog servers with their database at hand,
 //! login requests, and direct reads and writes of user rows.
 
-use std::time::Duration;
-
 use blog::user as entity;
 use ferrocrud::storage::Db;
 use ferrocrud_tests::{Answer, TestServer};
@@ -14,26 +12,17 @@ use serde_json::json;
 /// The password of accounts made by [`account`].
 pub(crate) const PASSWORD: &str = "pass-word-123";
 
-/// A little more than the 600 ms the login throttle asks between two
-/// attempts on one identifier. Not a timing assertion: only a wait.
-pub(crate) async fn after_throttle() {
-    tokio::time::sleep(Duration::from_millis(650)).await;
-}
-
 /// Declares a test that runs, on each backend, with a blog server and its
 /// database: `login_test!(async fn name(server, db) { ... });`.
 macro_rules! login_test {
     (async fn $name:ident($server:ident, $db:ident) $body:block) => {
         #[test]
         fn $name() {
-            ferrocrud_tests::run_db_test(
+            ferrocrud_tests::run_blog_test(
                 stringify!($name),
-                |$db: ferrocrud::storage::Db| async move {
-                    let $server =
-                        ferrocrud_tests::TestServer::start($db.clone(), stringify!($name)).await;
-                    let stopper = $server.clone_handle();
+                |$server: ferrocrud_tests::TestServer| async move {
+                    let $db = $server.db.clone();
                     $body
-                    stopper.stop();
                 },
             );
         }

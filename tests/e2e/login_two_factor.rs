@@ -8,7 +8,7 @@ use sea_orm::sea_query::Expr;
 use serde_json::json;
 
 use crate::login_support::{
-    INVALID_CREDENTIALS, PASSWORD, account, after_throttle, codes_to, login, login_test, row, set,
+    INVALID_CREDENTIALS, PASSWORD, account, codes_to, login, login_test, row, set,
 };
 
 const TWO_FA_REQUIRED: &str = r#"{"message":"{\"message\":\"2FA required\",\"code\":8}","error":"Unauthorized","statusCode":401,"code":8}"#;
@@ -39,7 +39,7 @@ login_test!(
         assert_eq!(unknown.text, wrong.text);
         assert!(codes_to(&server, "tfa@blog.test").is_empty(), "no mail");
         // A code given with a wrong password is no shortcut either.
-        after_throttle().await;
+        server.after_login_throttle().await;
         let with_code = login(&server, "tfa@blog.test", "wrong-password-1", Some("ABC123")).await;
         assert_eq!(with_code.text, INVALID_CREDENTIALS);
         assert!(codes_to(&server, "tfa@blog.test").is_empty(), "no mail");
@@ -54,7 +54,7 @@ login_test!(
         assert!(code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()), "{code}");
         let stored = row(&db, &id).await.last_two_f_a_code.expect("a code is pending");
         assert!(!stored.contains(&code), "eicrud stored the code in clear");
-        after_throttle().await;
+        server.after_login_throttle().await;
         let answer = login(&server, "code@blog.test", PASSWORD, Some(&code)).await;
         assert_eq!(answer.status, 200, "{}", answer.text);
         let token = answer.json()["accessToken"].as_str().expect("token").to_owned();
@@ -70,9 +70,9 @@ login_test!(
     async fn eicrud_2fa_code_consumed_cannot_be_reused(server, db) {
         two_factor_account(&server, &db, "reuse@blog.test").await;
         let code = mailed_code(&server, "reuse@blog.test").await;
-        after_throttle().await;
+        server.after_login_throttle().await;
         assert_eq!(login(&server, "reuse@blog.test", PASSWORD, Some(&code)).await.status, 200);
-        after_throttle().await;
+        server.after_login_throttle().await;
         let again = login(&server, "reuse@blog.test", PASSWORD, Some(&code)).await;
         assert_eq!(again.text, INVALID_CREDENTIALS);
     }
@@ -83,11 +83,11 @@ login_test!(
         let id = two_factor_account(&server, &db, "wrong@blog.test").await;
         let code = mailed_code(&server, "wrong@blog.test").await;
         let wrong_code = if code == "AAAAAA" { "BBBBBB" } else { "AAAAAA" };
-        after_throttle().await;
+        server.after_login_throttle().await;
         let wrong = login(&server, "wrong@blog.test", PASSWORD, Some(wrong_code)).await;
         assert_eq!(wrong.text, INVALID_CREDENTIALS);
         assert_eq!(row(&db, &id).await.failed_login_count, Some(1));
-        after_throttle().await;
+        server.after_login_throttle().await;
         let right = login(&server, "wrong@blog.test", PASSWORD, Some(&code)).await;
         assert_eq!(right.status, 200, "the code survives a wrong guess: {}", right.text);
         assert_eq!(row(&db, &id).await.failed_login_count, Some(0));
@@ -100,15 +100,15 @@ login_test!(
         let code = mailed_code(&server, "expired@blog.test").await;
         let sent = chrono::Utc::now() - chrono::Duration::minutes(16);
         set(&db, &id, entity::Column::LastTwoFACodeSent, Expr::value(sent)).await;
-        after_throttle().await;
+        server.after_login_throttle().await;
         let expired = login(&server, "expired@blog.test", PASSWORD, Some(&code)).await;
         assert_eq!(expired.text, CODE_EXPIRED);
         // Asking again mails a new code, which works.
-        after_throttle().await;
+        server.after_login_throttle().await;
         assert_eq!(login(&server, "expired@blog.test", PASSWORD, None).await.text, TWO_FA_REQUIRED);
         let codes = codes_to(&server, "expired@blog.test");
         assert_eq!(codes.len(), 2);
-        after_throttle().await;
+        server.after_login_throttle().await;
         let answer = login(&server, "expired@blog.test", PASSWORD, Some(&codes[1])).await;
         assert_eq!(answer.status, 200, "{}", answer.text);
     }
@@ -119,7 +119,7 @@ login_test!(
         two_factor_account(&server, &db, "spam@blog.test").await;
         mailed_code(&server, "spam@blog.test").await;
         for _ in 0..2 {
-            after_throttle().await;
+            server.after_login_throttle().await;
             let again = login(&server, "spam@blog.test", PASSWORD, None).await;
             assert_eq!(again.text, TWO_FA_REQUIRED);
         }

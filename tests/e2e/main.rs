@@ -15,6 +15,7 @@ mod crud_options;
 mod login_lockout;
 mod login_passwords;
 mod login_support;
+mod login_throttle;
 mod login_two_factor;
 mod posts;
 mod routes;

@@ -231,7 +231,7 @@ blog_test!(
 blog_test!(
     async fn basic_auth_logs_in_for_one_request(server: TestServer) {
         let (id, _) = server.user("basic@blog.test").await;
-        tokio::time::sleep(std::time::Duration::from_millis(650)).await;
+        server.after_login_throttle().await;
         let credentials =
             base64::engine::general_purpose::STANDARD.encode("basic@blog.test:pass-word-123");
         let headers = [("authorization", format!("Basic {credentials}"))];
@@ -245,7 +245,7 @@ blog_test!(
             .await;
         assert_eq!(answer.status, 200, "{}", answer.text);
 
-        tokio::time::sleep(std::time::Duration::from_millis(650)).await;
+        server.after_login_throttle().await;
         let wrong =
             base64::engine::general_purpose::STANDARD.encode("basic@blog.test:wrong-password");
         let headers = [("authorization", format!("Basic {wrong}"))];

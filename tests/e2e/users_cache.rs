@@ -85,11 +85,7 @@ blog_test!(
             return;
         }
         let a = server;
-        let b = TestServer::start(
-            a.db.clone(),
-            "other_instances_and_other_writers_are_heard_on_postgres",
-        )
-        .await;
+        let b = a.another_instance().await;
         let (id, first) = a.user("cache-two@blog.test").await;
         assert_token_ok(&a, &first, &id).await;
         assert_token_ok(&b, &first, &id).await;

@@ -81,7 +81,7 @@ pub(crate) async fn login(server: &TestServer, email: &str, password: &str) -> A
         if answer.status != 425 {
             return answer;
         }
-        tokio::time::sleep(Duration::from_millis(650)).await;
+        server.after_login_throttle().await;
     }
     panic!("login of {email} still throttled");
 }

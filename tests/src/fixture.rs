@@ -23,7 +23,7 @@ use ferrocrud::security::{ServiceSecurity, eq, user_id};
 use ferrocrud::service::CrudService;
 use ferrocrud::shared::Command;
 use ferrocrud::storage::Db;
-use ferrocrud::user::{CrudUserService, UserOptions};
+use ferrocrud::user::CrudUserService;
 use ferrocrud::{Error, Result};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -204,7 +204,7 @@ pub fn commands(builder: ferrocrud::app::AppBuilder) -> ferrocrud::app::AppBuild
 pub async fn build_on(db: Db, settings: &blog::settings::Settings) -> Result<App> {
     let users = CrudUserService::<blog::user::Entity>::with_entity(
         db.clone(),
-        UserOptions::new(settings.jwt_secret.clone()),
+        settings.user_options(),
         MailboxFile::new(&settings.mail_log),
     )?;
     let posts = CrudService::<blog::post::Entity>::new("post", db.clone())?;

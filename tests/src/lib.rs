@@ -10,18 +10,27 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use ferrocrud::storage::Db;
 use ferrocrud::user::AccountService;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
+use tokio::sync::watch;
 
 pub use ferrocrud::storage::testing::run_db_test;
 
 pub mod fixture;
 
-/// Runs `body` against a blog server on every configured backend.
+/// The login throttle of test servers (see [`LoginThrottle::Short`]): short,
+/// so that a test logging in twice as one user waits little in between.
+pub const SHORT_LOGIN_THROTTLE: Duration = Duration::from_millis(30);
+
+/// Runs `body` against a blog server on every configured backend, with the
+/// [short login throttle](LoginThrottle::Short).
 ///
 /// # Panics
 ///
@@ -31,7 +40,7 @@ where
     F: Fn(TestServer) -> Fut + Send + Sync + Clone + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    run_server_test(test_name, ServerApp::Blog, body);
+    run_server_test(test_name, ServerApp::Blog, LoginThrottle::Short, body);
 }
 
 /// Which application a [`TestServer`] serves.
@@ -43,25 +52,48 @@ pub enum ServerApp {
     Fixture,
 }
 
+/// The login throttle a [`TestServer`] runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginThrottle {
+    /// [`SHORT_LOGIN_THROTTLE`]: for every test but the throttle's own.
+    Short,
+    /// The user service's default (600 ms): for the tests of the throttle.
+    Real,
+}
+
 /// Runs `body` against a server of `app` on every configured backend.
+///
+/// The test's files (its servers' mailboxes) live in a temporary directory
+/// removed when the test ends, passed or failed, once its servers are
+/// stopped and its runtime is gone.
 ///
 /// # Panics
 ///
 /// When the body panics, or the server cannot start.
-pub fn run_server_test<F, Fut>(test_name: &str, app: ServerApp, body: F)
+pub fn run_server_test<F, Fut>(test_name: &str, app: ServerApp, throttle: LoginThrottle, body: F)
 where
     F: Fn(TestServer) -> Fut + Send + Sync + Clone + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    // Made out here so that it outlives `run_db_test`'s runtime: tasks the
+    // servers spawned (mails sent after the answer) may write into it until
+    // the runtime drops them.
+    let scratch = Arc::new(Scratch::new(test_name));
     let name = test_name.to_owned();
     run_db_test(test_name, move |db| {
         let body = body.clone();
-        let name = name.clone();
+        let setup = Setup {
+            test_name: name.clone(),
+            app,
+            throttle,
+            scratch: Arc::clone(&scratch),
+            stop: Arc::new(watch::Sender::new(false)),
+        };
         async move {
-            let server = TestServer::start_app(db, &name, app).await;
-            let stopper = server.clone_handle();
+            // Stops this backend's servers when the body ends, even by a panic.
+            let _stop = StopOnDrop(Arc::clone(&setup.stop));
+            let server = TestServer::start(db, setup).await;
             body(server).await;
-            stopper.stop();
         }
     });
 }
@@ -97,6 +129,7 @@ macro_rules! fixture_test {
             $crate::run_server_test(
                 stringify!($name),
                 $crate::ServerApp::Fixture,
+                $crate::LoginThrottle::Short,
                 |$server: $crate::TestServer| async move $body,
             );
         }
@@ -121,49 +154,78 @@ pub struct TestServer {
     /// The application being served, for calling its services directly.
     pub app: ferrocrud::app::App,
     http: reqwest::Client,
-    shutdown: std::sync::Arc<tokio::sync::Notify>,
+    setup: Setup,
 }
 
-/// Stops a [`TestServer`].
-#[derive(Debug)]
-pub struct Stopper(std::sync::Arc<tokio::sync::Notify>);
+/// How a test's servers are made, and what they share.
+#[derive(Debug, Clone)]
+struct Setup {
+    test_name: String,
+    app: ServerApp,
+    throttle: LoginThrottle,
+    scratch: Arc<Scratch>,
+    /// Set to `true` to stop every server of the test on this backend.
+    stop: Arc<watch::Sender<bool>>,
+}
 
-impl Stopper {
-    /// Asks the server to stop.
-    pub fn stop(self) {
-        self.0.notify_one();
+/// A test's temporary directory, removed when dropped.
+#[derive(Debug)]
+struct Scratch {
+    dir: tempfile::TempDir,
+    mailboxes: AtomicUsize,
+}
+
+impl Scratch {
+    fn new(test_name: &str) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("ferrocrud-e2e-{test_name}-"))
+            .tempdir()
+            .expect("test directory");
+        Self {
+            dir,
+            mailboxes: AtomicUsize::new(0),
+        }
+    }
+
+    /// A mailbox file of its own for a new server.
+    fn mail_log(&self) -> PathBuf {
+        let n = self.mailboxes.fetch_add(1, Ordering::Relaxed);
+        self.dir.path().join(format!("mail-{n}.jsonl"))
+    }
+}
+
+/// Stops a test's servers when dropped.
+struct StopOnDrop(Arc<watch::Sender<bool>>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.send_replace(true);
     }
 }
 
 impl TestServer {
-    /// Starts the blog on `db`.
-    ///
-    /// # Panics
-    ///
-    /// If the blog cannot be built or the port cannot be bound.
-    pub async fn start(db: Db, test_name: &str) -> Self {
-        Self::start_app(db, test_name, ServerApp::Blog).await
-    }
-
-    /// Starts `app` on `db`, with the [`MODERATOR`] account seeded.
+    /// Starts the application of `setup` on `db`, with the [`MODERATOR`]
+    /// account seeded.
     ///
     /// # Panics
     ///
     /// If the application cannot be built or the port cannot be bound.
-    pub async fn start_app(db: Db, test_name: &str, app: ServerApp) -> Self {
-        let dir = std::env::temp_dir().join(format!("ferrocrud-e2e-{test_name}-{}", rand_suffix()));
-        std::fs::create_dir_all(&dir).expect("test directory");
-        let mail_log = dir.join("mail.jsonl");
+    async fn start(db: Db, setup: Setup) -> Self {
+        let mail_log = setup.scratch.mail_log();
         let settings = blog::settings::Settings {
             host: "127.0.0.1".into(),
             port: 0,
             database_url: String::new(),
             database_pool_size: 10,
-            jwt_secret: format!("e2e secret {test_name}"),
+            jwt_secret: format!("e2e secret {}", setup.test_name),
             mail_log: mail_log.clone(),
             seeds: vec![(MODERATOR.0.into(), MODERATOR.1.into(), "moderator".into())],
+            login_throttle: match setup.throttle {
+                LoginThrottle::Short => Some(SHORT_LOGIN_THROTTLE),
+                LoginThrottle::Real => None,
+            },
         };
-        let app = match app {
+        let app = match setup.app {
             ServerApp::Blog => blog::build_on(db.clone(), &settings)
                 .await
                 .expect("blog app"),
@@ -177,11 +239,13 @@ impl TestServer {
             .await
             .expect("loopback port");
         let url = format!("http://{}", listener.local_addr().expect("address"));
-        let shutdown = std::sync::Arc::new(tokio::sync::Notify::new());
-        let signal = std::sync::Arc::clone(&shutdown);
+        let mut stop = setup.stop.subscribe();
         tokio::spawn(async move {
             let _ = served
-                .serve(listener, async move { signal.notified().await })
+                .serve(listener, async move {
+                    // An error means the sender is gone: stop as well.
+                    let _ = stop.wait_for(|stop| *stop).await;
+                })
                 .await;
         });
         Self {
@@ -191,13 +255,25 @@ impl TestServer {
             db,
             app,
             http: reqwest::Client::new(),
-            shutdown,
+            setup,
         }
     }
 
-    /// A handle that stops this server.
-    pub fn clone_handle(&self) -> Stopper {
-        Stopper(std::sync::Arc::clone(&self.shutdown))
+    /// A second server of the same application on the same database, with
+    /// its own port and mailbox, as another instance behind a load balancer.
+    /// It stops with the test.
+    ///
+    /// # Panics
+    ///
+    /// If the application cannot be built or the port cannot be bound.
+    pub async fn another_instance(&self) -> Self {
+        Self::start(self.db.clone(), self.setup.clone()).await
+    }
+
+    /// Waits out this server's login throttle: after it, the next login on
+    /// an identifier already tried is not refused as too early (425).
+    pub async fn after_login_throttle(&self) {
+        tokio::time::sleep(self.users.options().min_time_between_login_attempts).await;
     }
 
     /// Sends a request as `@eicrud/client` does: `query` and `options` as
@@ -344,17 +420,6 @@ fn object(value: Value) -> serde_json::Map<String, Value> {
         Value::Object(map) => map,
         other => panic!("not a JSON object: {other}"),
     }
-}
-
-fn rand_suffix() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    hasher.finish()
 }
 
 /// A request to send with [`TestServer::send`].

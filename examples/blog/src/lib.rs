@@ -16,7 +16,7 @@ use ferrocrud::app::App;
 use ferrocrud::email::MailboxFile;
 use ferrocrud::service::CrudService;
 use ferrocrud::storage::Db;
-use ferrocrud::user::{CrudUserService, UserOptions};
+use ferrocrud::user::CrudUserService;
 
 use crate::settings::Settings;
 
@@ -41,7 +41,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<App> {
 pub async fn build_on(db: Db, settings: &Settings) -> anyhow::Result<App> {
     let users = CrudUserService::<user::Entity>::with_entity(
         db.clone(),
-        UserOptions::new(settings.jwt_secret.clone()),
+        settings.user_options(),
         MailboxFile::new(&settings.mail_log),
     )?;
     let posts = CrudService::<post::Entity>::new("post", db.clone())?;

@@ -63,6 +63,7 @@ async fn export_openapi() -> anyhow::Result<()> {
         jwt_secret: "export only".into(),
         mail_log: std::env::temp_dir().join("blog-export-mail.jsonl"),
         seeds: Vec::new(),
+        login_throttle: None,
     };
     let app = blog::build(&settings).await?;
     let mut stdout = std::io::stdout().lock();

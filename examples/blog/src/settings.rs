@@ -1,9 +1,11 @@
 //! The blog's settings, read from the environment.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use base64::Engine as _;
+use ferrocrud::user::UserOptions;
 use rand::RngCore as _;
 
 /// What the blog reads from its environment.
@@ -18,6 +20,9 @@ use rand::RngCore as _;
 /// | `MAIL_LOG` | `./data/mail.jsonl` |
 /// | `SEED_MOD_EMAIL`, `SEED_MOD_PASSWORD` | none: a moderator account created at start when both are set |
 /// | `SEED_ADMIN_EMAIL`, `SEED_ADMIN_PASSWORD` | none: an admin account, likewise |
+///
+/// [`login_throttle`](Self::login_throttle) is not read from the environment:
+/// the blog keeps the user service's throttle, and only tests shorten it.
 #[derive(Clone)]
 pub struct Settings {
     /// Address to listen on.
@@ -34,6 +39,9 @@ pub struct Settings {
     pub mail_log: PathBuf,
     /// Accounts to create at start when absent: (email, password, role).
     pub seeds: Vec<(String, String, String)>,
+    /// Least time between two login attempts on one identifier, when not the
+    /// user service's default (`None`: 600 ms).
+    pub login_throttle: Option<Duration>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -44,6 +52,7 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &self.database_url)
             .field("database_pool_size", &self.database_pool_size)
             .field("mail_log", &self.mail_log)
+            .field("login_throttle", &self.login_throttle)
             .finish_non_exhaustive()
     }
 }
@@ -90,7 +99,32 @@ impl Settings {
             jwt_secret,
             mail_log: var("MAIL_LOG").map_or_else(|| data_dir.join("mail.jsonl"), PathBuf::from),
             seeds,
+            login_throttle: None,
         })
+    }
+
+    /// The user service's options: the secret, and the login throttle when set.
+    ///
+    /// ```
+    /// # let settings = blog::settings::Settings {
+    /// #     host: "127.0.0.1".into(),
+    /// #     port: 0,
+    /// #     database_url: "sqlite::memory:".into(),
+    /// #     database_pool_size: 1,
+    /// #     jwt_secret: "secret".into(),
+    /// #     mail_log: "mail.jsonl".into(),
+    /// #     seeds: Vec::new(),
+    /// #     login_throttle: Some(std::time::Duration::from_millis(20)),
+    /// # };
+    /// let options = settings.user_options();
+    /// assert_eq!(options.min_time_between_login_attempts.as_millis(), 20);
+    /// ```
+    pub fn user_options(&self) -> UserOptions {
+        let mut options = UserOptions::new(self.jwt_secret.clone());
+        if let Some(throttle) = self.login_throttle {
+            options.min_time_between_login_attempts = throttle;
+        }
+        options
     }
 }
 

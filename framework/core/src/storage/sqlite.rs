@@ -90,12 +90,15 @@ mod tests {
 
     #[tokio::test]
     async fn file_database_creates_its_directory() {
-        let dir = std::env::temp_dir().join(format!("ferrocrud-sqlite-{}", uuid::Uuid::now_v7()));
-        let path = dir.join("nested").join("app.db");
+        // Removed when dropped, even when an assertion fails.
+        let dir = tempfile::Builder::new()
+            .prefix("ferrocrud-sqlite-")
+            .tempdir()
+            .expect("temporary directory");
+        let path = dir.path().join("nested").join("app.db");
         let url = format!("sqlite://{}", path.display());
         let conn = connect(&url).await.expect("connects");
         conn.close().await.expect("closes");
         assert!(path.exists());
-        std::fs::remove_dir_all(&dir).expect("cleans up");
     }
 }

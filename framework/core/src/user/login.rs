@@ -3,8 +3,9 @@
 //!
 //! # Order of the checks
 //!
-//! 1. **Throttle**: one attempt per identifier per 600 ms, known or not,
-//!    claimed atomically in the database → 425 code 3.
+//! 1. **Throttle**: one attempt per identifier per
+//!    `min_time_between_login_attempts` (600 ms), known or not, claimed
+//!    atomically in the database → 425 code 3.
 //! 2. `expiresInSec` out of range → 400; password longer than
 //!    `password_max_length` → 400 code 11. Neither looks at any account.
 //! 3. **Lockout**: after `max_failed_logins` (6) consecutive failures, every
@@ -159,11 +160,11 @@ impl AccountService {
     /// known or not, claimed atomically in the database so that every server
     /// instance sees it.
     async fn throttle_login(&self, login: &str) -> Result<()> {
-        let interval = self.inner.options.min_time_between_login_attempts;
-        if interval.is_zero() {
+        let Some(interval) =
+            throttle_interval_ms(self.inner.options.min_time_between_login_attempts)
+        else {
             return Ok(());
-        }
-        let interval = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
+        };
         let now = chrono::Utc::now().timestamp_millis();
         match usage::claim_call(&self.inner.db, login, LOGIN_KEY, now, interval).await {
             Err(Error::WaitUntil { .. }) => Err(Error::TooEarly),
@@ -321,6 +322,17 @@ fn lockout_left_ms(
     (left > 0).then_some(left)
 }
 
+/// The login throttle's interval in whole milliseconds, the unit of the
+/// call counters: `None` for zero (no throttle), at least 1 otherwise, so
+/// that an interval below a millisecond still throttles.
+fn throttle_interval_ms(interval: Duration) -> Option<i64> {
+    if interval.is_zero() {
+        return None;
+    }
+    let ms = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
+    Some(std::cmp::max(ms, 1))
+}
+
 /// Milliseconds to whole seconds, rounded half up as eicrud's `Math.round`.
 fn round_seconds(ms: i64) -> u64 {
     u64::try_from(ms.saturating_add(500) / 1000).unwrap_or(0)
@@ -392,6 +404,15 @@ mod tests {
             Some(9_000)
         );
         assert_eq!(lockout_left_ms(failures(3, 0), 0, 4, FIVE_MINUTES), None);
+    }
+
+    #[test]
+    fn the_throttle_counts_whole_milliseconds_and_zero_turns_it_off() {
+        assert_eq!(throttle_interval_ms(Duration::ZERO), None);
+        assert_eq!(throttle_interval_ms(Duration::from_micros(1)), Some(1));
+        assert_eq!(throttle_interval_ms(Duration::from_micros(1_500)), Some(1));
+        assert_eq!(throttle_interval_ms(Duration::from_millis(600)), Some(600));
+        assert_eq!(throttle_interval_ms(Duration::MAX), Some(i64::MAX));
     }
 
     #[test]

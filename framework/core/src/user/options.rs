@@ -21,7 +21,8 @@ pub struct UserOptions {
     pub token_lifetime: Duration,
     /// Longest token lifetime a client may ask for (eicrud: 30 days).
     pub max_token_lifetime: Duration,
-    /// Least time between two login attempts on one identifier (eicrud: 600 ms; zero disables).
+    /// Least time between two login attempts on one identifier (eicrud: 600 ms;
+    /// zero disables). Counted in whole milliseconds, rounded down but never below one.
     pub min_time_between_login_attempts: Duration,
     /// Failed logins after which the account waits `failures²` seconds (eicrud: 6).
     pub max_failed_logins: u32,
