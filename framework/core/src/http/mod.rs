@@ -33,7 +33,6 @@ use axum::routing::get;
 use serde_json::{Map, Value};
 
 use self::error::ApiError;
-pub(crate) use self::error::CLEAR_JWT_COOKIE;
 use crate::app::AppState;
 use crate::context::Verb;
 use crate::error::Error;
