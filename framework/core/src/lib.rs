@@ -39,7 +39,7 @@
 //!     .build()
 //!     .await?;
 //! assert!(app.openapi().contains("/crud/s/user/cmd/login"));
-//! // app.serve(listener, shutdown).await serves it.
+//! // app.serve_with_shutdown_signals(listener).await serves it until SIGINT or SIGTERM.
 //! # Ok(())
 //! # }
 //! ```
