@@ -9,11 +9,8 @@ pub mod post;
 pub mod security;
 pub mod settings;
 
-use ferrocrud::app::App;
 use ferrocrud::email::MailboxFile;
-use ferrocrud::service::CrudService;
-use ferrocrud::storage::Db;
-use ferrocrud::user::{CrudUserService, UserOptions};
+use ferrocrud::prelude::*;
 
 use crate::settings::Settings;
 

@@ -18,10 +18,7 @@
 //! A user service where guests may sign up and log in, on SQLite in memory:
 //!
 //! ```
-//! use ferrocrud::app::App;
-//! use ferrocrud::security::{Role, ServiceSecurity, eq};
-//! use ferrocrud::storage::Db;
-//! use ferrocrud::user::{CrudUserService, UserOptions};
+//! use ferrocrud::prelude::*;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> ferrocrud::Result<()> {
@@ -44,8 +41,9 @@
 //! # }
 //! ```
 //!
-//! See `examples/blog` for a complete application, with an owner-restricted
-//! CRUD service.
+//! [`prelude`] imports what an application writes most at once. See
+//! `examples/blog` for a complete application, with an owner-restricted CRUD
+//! service.
 //!
 //! # Features
 //!
@@ -65,6 +63,7 @@ pub mod email;
 pub mod error;
 pub mod http;
 mod openapi;
+pub mod prelude;
 pub mod security;
 pub mod service;
 pub mod storage;
