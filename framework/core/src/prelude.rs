@@ -33,7 +33,7 @@ pub use crate::security::{
     user_role,
 };
 #[doc(no_inline)]
-pub use crate::service::{BoxFuture, CrudService, Hooks, Map};
+pub use crate::service::{BoxFuture, CrudService, Hooks, Map, ModelHooks};
 #[doc(no_inline)]
 pub use crate::shared::{Command, CrudOptions};
 #[doc(no_inline)]
