@@ -87,6 +87,10 @@ use crate::error::{Error, Result};
 /// # Ok(())
 /// # }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not hooks over `{M}`",
+    note = "a `CrudService<E>` takes hooks over its entity's Model: implement `ModelHooks<E::Model>` for `{Self}`"
+)]
 #[allow(unused_variables)]
 pub trait ModelHooks<M>: Send + Sync + 'static {
     /// Before rows are created: may change them (but not add or remove any).
