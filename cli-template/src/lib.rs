@@ -20,9 +20,7 @@ pub mod services;
 pub mod settings;
 pub mod shared;
 
-use ferrocrud::app::App;
-use ferrocrud::storage::Db;
-use ferrocrud::user::{CrudUserService, UserOptions};
+use ferrocrud::prelude::*;
 
 use crate::settings::Settings;
 

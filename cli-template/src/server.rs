@@ -34,7 +34,7 @@ async fn serve() -> anyhow::Result<()> {
     let address = format!("{}:{}", settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(&address).await?;
     tracing::info!("{} listening on http://{address}", env!("CARGO_PKG_NAME"));
-    app.serve(listener, shutdown_signal()).await?;
+    app.serve_with_shutdown_signals(listener).await?;
     tracing::info!("{} stopped", env!("CARGO_PKG_NAME"));
     Ok(())
 }
@@ -52,26 +52,4 @@ async fn export_openapi() -> anyhow::Result<()> {
     std::io::Write::write_all(&mut stdout, app.openapi().as_bytes())?;
     std::io::Write::write_all(&mut stdout, b"\n")?;
     Ok(())
-}
-
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {},
-            _ = terminate.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
 }

@@ -12,11 +12,8 @@ pub mod security;
 pub mod settings;
 pub mod user;
 
-use ferrocrud::app::App;
 use ferrocrud::email::MailboxFile;
-use ferrocrud::service::CrudService;
-use ferrocrud::storage::Db;
-use ferrocrud::user::CrudUserService;
+use ferrocrud::prelude::*;
 
 use crate::settings::Settings;
 

@@ -7,7 +7,7 @@
 //! use ferrocrud::storage::Db;
 //! use ferrocrud::user::{CrudUserService, UserOptions};
 //!
-//! # async fn run() -> ferrocrud::Result<()> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let db = Db::connect("sqlite::memory:").await?;
 //! let users = CrudUserService::new(db.clone(), UserOptions::new("a long random secret"))?;
 //! let user_security = ServiceSecurity::new()
@@ -20,8 +20,9 @@
 //!     .user_service(users, user_security)
 //!     .build()
 //!     .await?;
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await.map_err(|_| ferrocrud::Error::Internal("bind"))?;
-//! app.serve(listener, std::future::pending()).await.map_err(|_| ferrocrud::Error::Internal("serve"))?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! // Until SIGINT or SIGTERM; `app.serve(listener, shutdown)` for any other end.
+//! app.serve_with_shutdown_signals(listener).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -132,6 +133,79 @@ impl App {
         axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
             .await
+    }
+
+    /// Serves on `listener` until the process receives SIGINT or SIGTERM
+    /// (Ctrl-C where there are no Unix signals), then finishes the requests
+    /// in flight: [`serve`](Self::serve) with the shutdown a server process
+    /// wants.
+    ///
+    /// The signal handlers are installed before the first request is
+    /// answered, and stay installed for the life of the process.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error that kept the signal handlers from being installed
+    /// (nothing is served then), or the one that stopped the server.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn run(app: ferrocrud::app::App) -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    /// app.serve_with_shutdown_signals(listener).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn serve_with_shutdown_signals(
+        self,
+        listener: tokio::net::TcpListener,
+    ) -> std::io::Result<()> {
+        let signals = ShutdownSignals::install()?;
+        self.serve(listener, signals.received()).await
+    }
+}
+
+/// The signals that ask a server process to stop, listened for from the
+/// moment they are installed.
+#[derive(Debug)]
+struct ShutdownSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
+}
+
+impl ShutdownSignals {
+    /// Installs the handlers of SIGINT and SIGTERM (of Ctrl-C on Windows).
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(windows)]
+        {
+            Ok(Self {
+                ctrl_c: tokio::signal::windows::ctrl_c()?,
+            })
+        }
+    }
+
+    /// Completes when one of the signals arrives.
+    async fn received(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {},
+            _ = self.terminate.recv() => {},
+        }
+        #[cfg(windows)]
+        self.ctrl_c.recv().await;
     }
 }
 
@@ -388,5 +462,52 @@ mod tests {
     fn type_names_from_service_names() {
         assert_eq!(pascal_case("post"), "Post");
         assert_eq!(pascal_case("user-profile"), "UserProfile");
+    }
+
+    /// Answers one `GET /crud/rdy` on a fresh connection to `address`.
+    #[cfg(target_os = "linux")]
+    async fn ready(address: std::net::SocketAddr) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET /crud/rdy HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        answer
+    }
+
+    // A real SIGTERM to this test process: safe because the server has
+    // installed its handler (it answers only after installing it), and the
+    // only test of this binary that listens for a signal.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn serving_with_shutdown_signals_stops_on_sigterm() {
+        use rustix::process::{Signal, getpid, kill_process};
+        use std::time::Duration;
+
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        let app = App::builder(db)
+            .roles([Role::new("guest")])
+            .build()
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(app.serve_with_shutdown_signals(listener));
+
+        let answer = ready(address).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("true"), "{answer}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!server.is_finished(), "the server stopped without a signal");
+
+        kill_process(getpid(), Signal::TERM).unwrap();
+        let stopped = tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .expect("the server stops on SIGTERM");
+        stopped.unwrap().unwrap();
     }
 }

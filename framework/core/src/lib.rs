@@ -18,10 +18,7 @@
 //! A user service where guests may sign up and log in, on SQLite in memory:
 //!
 //! ```
-//! use ferrocrud::app::App;
-//! use ferrocrud::security::{Role, ServiceSecurity, eq};
-//! use ferrocrud::storage::Db;
-//! use ferrocrud::user::{CrudUserService, UserOptions};
+//! use ferrocrud::prelude::*;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> ferrocrud::Result<()> {
@@ -39,13 +36,14 @@
 //!     .build()
 //!     .await?;
 //! assert!(app.openapi().contains("/crud/s/user/cmd/login"));
-//! // app.serve(listener, shutdown).await serves it.
+//! // app.serve_with_shutdown_signals(listener).await serves it until SIGINT or SIGTERM.
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! See `examples/blog` for a complete application, with an owner-restricted
-//! CRUD service.
+//! [`prelude`] imports what an application writes most at once. See
+//! `examples/blog` for a complete application, with an owner-restricted CRUD
+//! service.
 //!
 //! # Features
 //!
@@ -65,6 +63,7 @@ pub mod email;
 pub mod error;
 pub mod http;
 mod openapi;
+pub mod prelude;
 pub mod security;
 pub mod service;
 pub mod storage;

@@ -3,6 +3,8 @@
 //! A command is declared with [`Cmd`], from its DTO type (which implements
 //! [`Command`]) and an async handler, and registered on
 //! the application with [`AppBuilder::command`](crate::app::AppBuilder::command).
+//! A handler that needs something of the application (a service, a mailer,
+//! settings) receives it with [`Cmd::with_state`] instead of capturing it.
 //!
 //! ```
 //! use ferrocrud::command::{Cmd, CommandContext};
@@ -179,6 +181,57 @@ impl<D: Command> Cmd<D> {
         }
     }
 
+    /// A command answered by `handler`, which also receives a clone of
+    /// `state` on each call: a service, a mailer, a configuration, whatever
+    /// the command needs from the application.
+    ///
+    /// Clone is per call, as for axum's `State`: share what is costly to
+    /// clone behind an `Arc` (ferrocrud's services already are).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use ferrocrud::command::{Cmd, CommandContext};
+    /// use ferrocrud::shared::Command;
+    /// use schemars::JsonSchema;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// /// What the greeting command needs from the application.
+    /// struct Greeter {
+    ///     greeting: String,
+    /// }
+    ///
+    /// /// Says hello.
+    /// #[derive(Debug, Serialize, Deserialize, JsonSchema)]
+    /// #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    /// struct HelloDto {
+    ///     name: String,
+    /// }
+    ///
+    /// impl Command for HelloDto {
+    ///     const SERVICE: &'static str = "post";
+    ///     const NAME: &'static str = "hello";
+    ///     type Return = String;
+    /// }
+    ///
+    /// let greeter = Arc::new(Greeter { greeting: "hello".into() });
+    /// let hello = Cmd::with_state(
+    ///     greeter,
+    ///     |greeter: Arc<Greeter>, _ctx: CommandContext, dto: HelloDto| async move {
+    ///         Ok(format!("{} {}", greeter.greeting, dto.name))
+    ///     },
+    /// );
+    /// # let _ = hello;
+    /// ```
+    pub fn with_state<S, F, Fut>(state: S, handler: F) -> Self
+    where
+        S: Clone + Send + Sync + 'static,
+        F: Fn(S, CommandContext, D) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<D::Return>> + Send + 'static,
+    {
+        Self::new(move |ctx, dto| handler(state.clone(), ctx, dto))
+    }
+
     /// Only with POST.
     pub fn secure_only(mut self) -> Self {
         self.settings.secure_only = true;
@@ -287,6 +340,31 @@ mod tests {
             spec.run(ctx, serde_json::json!({})).await.unwrap(),
             CommandOutput::Empty
         );
+    }
+
+    #[tokio::test]
+    async fn handlers_receive_their_state_on_every_call() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let calls = Arc::new(AtomicUsize::new(0));
+        let spec = Cmd::with_state(
+            Arc::clone(&calls),
+            |calls: Arc<AtomicUsize>, ctx: CommandContext, _dto: LogoutDto| async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                ctx.set_cookie("seen=1")
+            },
+        )
+        .into_spec();
+        for _ in 0..2 {
+            let ctx = CommandContext::new(CrudContext::guest("guest", Verb::Patch, "user"));
+            let jar = ctx.cookie_jar();
+            assert_eq!(
+                spec.run(ctx, serde_json::json!({})).await.unwrap(),
+                CommandOutput::Empty
+            );
+            assert_eq!(jar.take(), vec![HeaderValue::from_static("seen=1")]);
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

@@ -5,14 +5,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::crud::{check_batch_size, object, option_requests};
+use super::authorize::{self, check_batch_size};
 use super::error::ApiError;
-use super::{Incoming, guard, json_body_response, success_status};
+use super::{Incoming, guard, json_body_response, object, success_status};
 use crate::app::{AppState, CommandEntry};
 use crate::command::{CommandContext, CommandOutput, usage};
 use crate::context::{CrudContext, Verb};
 use crate::error::{Error, Result, Target};
-use crate::security::{Action, AuthzRequest, Caller};
+use crate::security::Action;
 use crate::validate::Mode;
 
 pub(crate) async fn handle(
@@ -68,21 +68,8 @@ fn authorize(
     name: &str,
     dto: &serde_json::Map<String, Value>,
 ) -> Result<()> {
-    let options = option_requests(&ctx.options);
     let fields: Vec<&str> = dto.keys().map(String::as_str).collect();
-    let request = AuthzRequest {
-        service: &ctx.service,
-        action: Action::Command(name),
-        method: ctx.verb,
-        caller: Caller {
-            user_id: ctx.user_id(),
-            role: ctx.role(),
-        },
-        subjects: &[dto],
-        fields: &fields,
-        options: &options,
-    };
-    state.authorizer.authorize(&request)?;
+    authorize::authorize(state, ctx, Action::Command(name), &[dto], &fields)?;
     Ok(())
 }
 

@@ -3,13 +3,13 @@
 use axum::response::Response;
 use serde_json::{Map, Value};
 
+use super::authorize::{self, check_batch_size};
 use super::error::ApiError;
-use super::{Incoming, guard, json_response, success_status};
+use super::{Incoming, guard, json_response, object, success_status};
 use crate::app::{AppState, ServiceEntry};
 use crate::context::{CrudContext, Verb};
 use crate::error::{Error, Result, Target};
-use crate::security::{Action, AuthzRequest, Caller};
-use crate::shared::CrudOptions;
+use crate::security::Action;
 use crate::validate::Mode;
 
 /// A CRUD operation, from its verb and route suffix.
@@ -342,44 +342,8 @@ fn authorize(
     subjects: &[&Map<String, Value>],
     fields: &[&str],
 ) -> Result<Option<Vec<String>>> {
-    let options = option_requests(&ctx.options);
-    let request = AuthzRequest {
-        service: &ctx.service,
-        action: Action::Crud(ctx.verb),
-        method: ctx.verb,
-        caller: Caller {
-            user_id: ctx.user_id(),
-            role: ctx.role(),
-        },
-        subjects,
-        fields,
-        options: &options,
-    };
-    let authorized = state.authorizer.authorize(&request)?;
+    let authorized = authorize::authorize(state, ctx, Action::Crud(ctx.verb), subjects, fields)?;
     Ok(authorized.read_fields.map(<[String]>::to_vec))
-}
-
-/// The options that need an option ability, with their values as fields.
-pub(crate) fn option_requests(options: &CrudOptions) -> Vec<(&'static str, Vec<String>)> {
-    options
-        .keys_set()
-        .into_iter()
-        .filter(|key| !CrudOptions::ALWAYS_ALLOWED.contains(key))
-        .map(|key| {
-            let values = match key {
-                "populate" => options.populate.clone().unwrap_or_default(),
-                "returnUpdatedEntity" => flag(options.return_updated_entity),
-                "allowIdOverride" => flag(options.allow_id_override),
-                "skipServiceHooks" => flag(options.skip_service_hooks),
-                _ => Vec::new(),
-            };
-            (key, values)
-        })
-        .collect()
-}
-
-fn flag(value: Option<bool>) -> Vec<String> {
-    value.map(|v| vec![v.to_string()]).unwrap_or_default()
 }
 
 /// Applies the role's forced projection and the service's always-excluded fields.
@@ -479,40 +443,6 @@ fn batch(state: &AppState, ctx: &CrudContext, body: Option<Value>) -> Result<Vec
     };
     check_batch_size(state, ctx, None, items.len(), None)?;
     Ok(items)
-}
-
-/// Checks a batch against the largest size the caller's roles allow.
-pub(crate) fn check_batch_size(
-    state: &AppState,
-    ctx: &CrudContext,
-    command: Option<&str>,
-    size: usize,
-    field: Option<&str>,
-) -> Result<()> {
-    if size == 0 {
-        return Err(Error::EmptyBatch);
-    }
-    let max = state
-        .authorizer
-        .max_batch_size(&ctx.service, command, ctx.role())
-        .unwrap_or(0);
-    if size as u64 > max {
-        return Err(Error::MaxBatchSizeExceeded {
-            max,
-            size: size as u64,
-            field: field.map(str::to_owned),
-        });
-    }
-    Ok(())
-}
-
-/// A JSON object, or an empty one for no body.
-pub(crate) fn object(value: Option<Value>) -> Result<Map<String, Value>> {
-    match value {
-        None => Ok(Map::new()),
-        Some(Value::Object(map)) => Ok(map),
-        Some(_) => Err(Error::BadRequest("the data must be a JSON object")),
-    }
 }
 
 fn to_value<T: serde::Serialize>(value: T) -> Result<Value> {

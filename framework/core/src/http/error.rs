@@ -12,9 +12,7 @@ use serde_json::{Value, json};
 
 use crate::error::Error;
 use crate::shared::ErrorCode;
-
-/// The `set-cookie` value that clears the session cookie.
-pub(crate) const CLEAR_JWT_COOKIE: &str = "eicrud-jwt=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax";
+use crate::user::cookies::CLEAR_JWT_COOKIE;
 
 /// How an error is written on the wire.
 #[derive(Debug, Clone, PartialEq)]

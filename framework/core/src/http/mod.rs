@@ -14,6 +14,7 @@
 //! `query` and `options` travel as JSON texts in the query string; bodies
 //! are JSON. Only this module knows statuses and wire bodies.
 
+mod authorize;
 mod cmd;
 mod crud;
 mod error;
@@ -33,7 +34,6 @@ use axum::routing::get;
 use serde_json::{Map, Value};
 
 use self::error::ApiError;
-pub(crate) use self::error::CLEAR_JWT_COOKIE;
 use crate::app::AppState;
 use crate::context::Verb;
 use crate::error::Error;
@@ -187,6 +187,15 @@ impl Incoming {
                 what: "body",
                 source,
             })
+    }
+}
+
+/// A JSON object, or an empty one for no body.
+fn object(value: Option<Value>) -> Result<Map<String, Value>, Error> {
+    match value {
+        None => Ok(Map::new()),
+        Some(Value::Object(map)) => Ok(map),
+        Some(_) => Err(Error::BadRequest("the data must be a JSON object")),
     }
 }
 

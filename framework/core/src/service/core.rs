@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use super::Map;
 use super::hooks::Hooks;
 use super::increment::{Increment, applicable};
+use super::model_hooks::RowHooks;
 use crate::context::CrudContext;
 use crate::error::{Error, Result, Target};
 use crate::storage::{Changes, Db, EntityInfo, Failures, Select, now, value_to_json};
@@ -25,6 +26,8 @@ pub(crate) struct ServiceCore {
     pub(crate) schema: schemars::Schema,
     pub(crate) db: Db,
     pub(crate) hooks: Option<Arc<dyn Hooks>>,
+    /// The [`ModelHooks`](super::ModelHooks), without their Model type.
+    pub(crate) model_hooks: Option<Arc<dyn RowHooks>>,
     /// Counters every update adds to (when their trigger fields are set).
     pub(crate) increments: Vec<Increment>,
     /// CREATE TABLE / INDEX IF NOT EXISTS, built for the database's backend.
@@ -38,6 +41,7 @@ impl fmt::Debug for ServiceCore {
             .field("table", &self.info.table())
             .field("backend", &self.db.backend())
             .field("hooks", &self.hooks.is_some())
+            .field("model_hooks", &self.model_hooks.is_some())
             .field("increments", &self.increments)
             .finish_non_exhaustive()
     }
@@ -63,6 +67,33 @@ impl ServiceCore {
             return None;
         }
         self.hooks.as_deref()
+    }
+
+    /// The model hooks to run for this call: none when `skipServiceHooks` is set.
+    pub(crate) fn model_hooks(&self, ctx: &CrudContext) -> Option<&dyn RowHooks> {
+        if ctx.options.skip_service_hooks == Some(true) {
+            return None;
+        }
+        self.model_hooks.as_deref()
+    }
+
+    /// Whether a read returns whole rows: every column but the secrets.
+    pub(crate) fn reads_whole_rows(&self, ctx: &CrudContext) -> Result<bool> {
+        let whole = self.info.columns().iter().filter(|c| !c.secret).count();
+        Ok(self.projection(ctx)?.len() == whole)
+    }
+
+    /// A row to insert as a JSON object, secret fields included, in the
+    /// row's order.
+    pub(crate) fn row_object(&self, row: &[(usize, Value)]) -> Map {
+        row.iter()
+            .map(|(index, value)| {
+                (
+                    self.info.columns()[*index].wire.clone(),
+                    value_to_json(value),
+                )
+            })
+            .collect()
     }
 
     /// `limit` and `offset` of the options; zero means "not set".

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use schemars::JsonSchema;
 use sea_orm::EntityTrait;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::core::ServiceCore;
 use super::hooks::Hooks;
+use super::model_hooks::{ModelHooks, TypedRowHooks};
 use super::{DynService, Increment, Map};
 use crate::context::CrudContext;
 use crate::error::{Error, Result};
@@ -111,6 +113,7 @@ where
                 schema,
                 db,
                 hooks: None,
+                model_hooks: None,
                 increments: Vec::new(),
                 create_table,
             }),
@@ -125,6 +128,24 @@ impl<E: EntityTrait> CrudService<E> {
     pub fn with_hooks(self, hooks: impl Hooks) -> Self {
         let mut core = Arc::unwrap_or_clone(self.core);
         core.hooks = Some(Arc::new(hooks));
+        Self {
+            core: Arc::new(core),
+            entity: PhantomData,
+        }
+    }
+
+    /// The same service with `hooks` over its Model around creates and
+    /// reads (replacing any), beside its JSON [`Hooks`].
+    ///
+    /// Without model hooks, no row is converted to a Model.
+    #[must_use]
+    pub fn with_model_hooks(self, hooks: impl ModelHooks<E::Model>) -> Self
+    where
+        E::Model: Serialize + DeserializeOwned + Send + Sync,
+    {
+        let mut core = Arc::unwrap_or_clone(self.core);
+        let typed = TypedRowHooks::new(hooks, core.info.type_name());
+        core.model_hooks = Some(Arc::new(typed));
         Self {
             core: Arc::new(core),
             entity: PhantomData,

@@ -23,6 +23,8 @@ use crate::shared::{DeleteResponse, FindResponse, PatchResponse};
 ///   stands).
 /// - Hooks run on direct calls from application code too, and are skipped
 ///   when the options say `skipServiceHooks`.
+/// - [`ModelHooks`](super::ModelHooks) run inside these, on the entity's
+///   Model rather than on JSON.
 ///
 /// ```
 /// use ferrocrud::service::{Hooks, Map};

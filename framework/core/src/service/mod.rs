@@ -5,7 +5,8 @@
 //!   typed reads ([`find_models`](CrudService::find_models)).
 //! - [`DynService`] is the same without the entity type, for the HTTP
 //!   layer's registry of services by name.
-//! - [`Hooks`] run before and after operations and on their errors.
+//! - [`Hooks`] run before and after operations and on their errors;
+//!   [`ModelHooks`] run around creates and reads on the entity's Model.
 //! - [`Increment`]s add to counters atomically, in the UPDATE itself.
 //!
 //! Answers have eicrud's shapes: a created row is the id, the fields given,
@@ -23,6 +24,7 @@ mod crud;
 mod dyn_service;
 mod hooks;
 mod increment;
+mod model_hooks;
 mod read;
 mod write;
 
@@ -35,6 +37,7 @@ pub use self::crud::CrudService;
 pub use self::dyn_service::DynService;
 pub use self::hooks::Hooks;
 pub use self::increment::Increment;
+pub use self::model_hooks::ModelHooks;
 
 /// A JSON object: a query, the data of a write, a row.
 pub type Map = serde_json::Map<String, serde_json::Value>;

@@ -13,6 +13,7 @@ use crate::storage::{Select, table};
 impl ServiceCore {
     pub(crate) async fn find_one(&self, query: Map, ctx: &CrudContext) -> Result<Option<Json>> {
         let hooks = self.hooks(ctx);
+        let model_hooks = self.model_hooks(ctx);
         let result = async {
             let mut query = query;
             if let Some(hooks) = hooks {
@@ -32,6 +33,11 @@ impl ServiceCore {
                 data: rows.into_iter().map(Json::Object).collect(),
                 limit: Some(1),
             };
+            if let Some(model_hooks) = model_hooks
+                && self.reads_whole_rows(ctx)?
+            {
+                model_hooks.after_read(ctx, &found.data).await?;
+            }
             if let Some(hooks) = hooks {
                 hooks.after_read(ctx, &mut found).await?;
             }
@@ -75,12 +81,18 @@ impl ServiceCore {
         ids_only: bool,
     ) -> Result<FindResponse<Json>> {
         let hooks = self.hooks(ctx);
+        let model_hooks = self.model_hooks(ctx).filter(|_| !ids_only);
         let result = async {
             let mut query = query;
             if let Some(hooks) = hooks {
                 hooks.before_read(ctx, &mut query).await?;
             }
             let mut found = self.find_page(&query, ctx, ids_only).await?;
+            if let Some(model_hooks) = model_hooks
+                && self.reads_whole_rows(ctx)?
+            {
+                model_hooks.after_read(ctx, &found.data).await?;
+            }
             if let Some(hooks) = hooks {
                 hooks.after_read(ctx, &mut found).await?;
             }

@@ -11,6 +11,7 @@ use super::Map;
 use super::core::{PreparedInsert, ServiceCore};
 use super::hooks::{Family, recover};
 use super::increment::Increment;
+use super::model_hooks::RowHooks;
 use crate::context::CrudContext;
 use crate::error::{Error, Result};
 use crate::shared::{DeleteResponse, PatchResponse};
@@ -39,12 +40,25 @@ impl ServiceCore {
         single: bool,
     ) -> Result<Vec<Json>> {
         let hooks = self.hooks(ctx);
+        let model_hooks = self.model_hooks(ctx);
         let result = async {
             let mut data = data;
             if let Some(hooks) = hooks {
                 hooks.before_create(ctx, &mut data).await?;
             }
-            let mut created = self.insert_all(data).await?;
+            let mut prepared = data
+                .into_iter()
+                .map(|item| self.prepare_insert(item))
+                .collect::<Result<Vec<PreparedInsert>>>()?;
+            if let Some(model_hooks) = model_hooks {
+                prepared = self
+                    .before_create_models(model_hooks, ctx, prepared)
+                    .await?;
+            }
+            let mut created = self.insert_all(prepared).await?;
+            if let Some(model_hooks) = model_hooks {
+                model_hooks.after_create(ctx, &created).await?;
+            }
             if let Some(hooks) = hooks {
                 hooks.after_create(ctx, &mut created).await?;
             }
@@ -61,13 +75,38 @@ impl ServiceCore {
         }
     }
 
-    /// Checks every row, then inserts them: one statement, or one
-    /// transaction for several.
-    async fn insert_all(&self, data: Vec<Map>) -> Result<Vec<Json>> {
-        let prepared = data
-            .into_iter()
-            .map(|item| self.prepare_insert(item))
-            .collect::<Result<Vec<PreparedInsert>>>()?;
+    /// Runs the model hooks' `before_create` on checked rows, and checks
+    /// what they left as the data of a create: the fields of the row, then
+    /// those the hooks set that the row did not have.
+    async fn before_create_models(
+        &self,
+        model_hooks: &dyn RowHooks,
+        ctx: &CrudContext,
+        prepared: Vec<PreparedInsert>,
+    ) -> Result<Vec<PreparedInsert>> {
+        let before: Vec<Map> = prepared.iter().map(|p| self.row_object(&p.row)).collect();
+        let mut rows = before.clone();
+        model_hooks.before_create(ctx, &mut rows).await?;
+        if rows.len() != before.len() {
+            return Err(Error::Internal("a model hook changed the number of rows"));
+        }
+        rows.into_iter()
+            .zip(before)
+            .map(|(mut row, before)| {
+                let mut data = Map::with_capacity(row.len());
+                for field in before.keys() {
+                    if let Some(value) = row.shift_remove(field) {
+                        data.insert(field.clone(), value);
+                    }
+                }
+                data.extend(row.into_iter().filter(|(_, value)| !value.is_null()));
+                self.prepare_insert(data)
+            })
+            .collect()
+    }
+
+    /// Inserts checked rows: one statement, or one transaction for several.
+    async fn insert_all(&self, prepared: Vec<PreparedInsert>) -> Result<Vec<Json>> {
         let mut created = Vec::with_capacity(prepared.len());
         if let [_] = prepared.as_slice() {
             for PreparedInsert { row, output } in prepared {

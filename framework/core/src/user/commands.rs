@@ -1,6 +1,7 @@
 //! The user service's built-in commands, as registered on the application.
 
 use super::AccountService;
+use super::cookies::CLEAR_JWT_COOKIE;
 use crate::command::{Cmd, CommandContext, CommandSpec};
 use crate::shared::user::{CheckJwtDto, CreateAccountDto, LoginDto, LogoutDto};
 
@@ -23,7 +24,7 @@ impl AccountService {
             async move { answer }
         });
         let logout = Cmd::new(|ctx: CommandContext, _dto: LogoutDto| async move {
-            ctx.set_cookie(crate::http::CLEAR_JWT_COOKIE)?;
+            ctx.set_cookie(CLEAR_JWT_COOKIE)?;
             Ok(())
         });
         let mut create_account = create_account.into_spec();

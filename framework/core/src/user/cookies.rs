@@ -21,6 +21,8 @@ use crate::error::{Error, Result};
 pub(crate) const JWT_COOKIE: &str = "eicrud-jwt";
 /// The CSRF cookie's and header's name.
 pub(crate) const CSRF_COOKIE: &str = "eicrud-csrf";
+/// The `Set-Cookie` value that clears the session cookie.
+pub(crate) const CLEAR_JWT_COOKIE: &str = "eicrud-jwt=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax";
 
 /// A cookie-mode session: the token, the nonce in its claims and the cookies to set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,6 +134,12 @@ mod tests {
         assert_eq!(cookie(header, JWT_COOKIE), Some("a.b.c"));
         assert_eq!(cookie(header, CSRF_COOKIE), Some("0123"));
         assert_eq!(cookie(header, "missing"), None);
+    }
+
+    #[test]
+    fn the_clearing_cookie_names_the_session_cookie() {
+        assert_eq!(cookie(CLEAR_JWT_COOKIE, JWT_COOKIE), Some(""));
+        assert!(CLEAR_JWT_COOKIE.contains("Max-Age=0"));
     }
 
     #[test]
