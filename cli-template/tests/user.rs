@@ -67,7 +67,7 @@ async fn a_user_may_not_read_users() {
     let app = TestApp::start().await;
     let (client, id) = app.logged_in("ada@example.com").await;
     let err = client
-        .service::<Value>("user")
+        .service_named::<Value>("user")
         .find(json!({ "id": id }), CrudOptions::default())
         .await
         .expect_err("users are not readable");

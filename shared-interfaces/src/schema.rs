@@ -2,6 +2,9 @@
 //!
 //! Validation rules live on the Rust type, through schemars attributes: the
 //! standard ones (`length`, `range`, `email`, `regex`) and these extensions.
+//! [`KNOWN`] lists them all: a server refuses to start when an entity's or a
+//! DTO's schema carries another `x-` keyword (a misspelt `x-secrets` would
+//! otherwise be ignored, and the field sent to clients).
 //!
 //! ```
 //! use schemars::JsonSchema;
@@ -32,3 +35,16 @@ pub const TRANSFORM: &str = "x-transform";
 pub const DELETE: &str = "x-delete";
 /// The field is never sent to clients (password hashes, token hashes).
 pub const SECRET: &str = "x-secret";
+/// The column is the server's to set: no client CRUD write may set it.
+pub const MANAGED: &str = "x-managed";
+
+/// Every extension keyword ferrocrud reads; any other `x-` keyword in a
+/// schema is a setup error.
+///
+/// ```
+/// use ferrocrud_shared::schema::{KNOWN, SECRET};
+///
+/// assert!(KNOWN.contains(&SECRET));
+/// assert!(!KNOWN.contains(&"x-secrets"));
+/// ```
+pub const KNOWN: &[&str] = &[MAX_SIZE, MAX_LENGTH, TRANSFORM, DELETE, SECRET, MANAGED];

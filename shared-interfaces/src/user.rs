@@ -5,10 +5,27 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::Command;
+use crate::{Command, Resource};
 
 /// The service name of the built-in user service.
 pub const USER_SERVICE: &str = "user";
+
+/// The built-in user service as a [`Resource`]: the `Service` of the user
+/// commands' DTOs, for code that has no user entity type at hand (the
+/// server's user Model names the same service).
+///
+/// ```
+/// use ferrocrud_shared::{Command, Resource, user::{LoginDto, UserService}};
+///
+/// assert_eq!(UserService::SERVICE, "user");
+/// assert_eq!(LoginDto::SERVICE, UserService::SERVICE);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub enum UserService {}
+
+impl Resource for UserService {
+    const SERVICE: &'static str = USER_SERVICE;
+}
 
 /// `create_account`: a guest creates an account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -32,7 +49,7 @@ pub struct CreateAccountDto {
 }
 
 impl Command for CreateAccountDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "create_account";
     type Return = CreateAccountReturnDto;
 }
@@ -70,7 +87,7 @@ pub struct LoginDto {
 }
 
 impl Command for LoginDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "login";
     type Return = LoginResponseDto;
 }
@@ -95,7 +112,7 @@ pub struct CheckJwtDto {
 }
 
 impl Command for CheckJwtDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "check_jwt";
     type Return = CheckJwtResponseDto;
 }
@@ -118,7 +135,7 @@ pub struct CheckJwtResponseDto {
 pub struct LogoutDto {}
 
 impl Command for LogoutDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "logout";
     type Return = ();
 }
@@ -132,7 +149,7 @@ pub struct LogoutEverywhereDto {
 }
 
 impl Command for LogoutEverywhereDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "logout_everywhere";
     type Return = ();
 }
@@ -153,7 +170,7 @@ pub struct SendVerificationEmailDto {
 }
 
 impl Command for SendVerificationEmailDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "send_verification_email";
     type Return = bool;
 }
@@ -172,7 +189,7 @@ pub struct VerifyEmailDto {
 }
 
 impl Command for VerifyEmailDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "verify_email";
     type Return = AccessTokenDto;
 }
@@ -188,7 +205,7 @@ pub struct SendPasswordResetEmailDto {
 }
 
 impl Command for SendPasswordResetEmailDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "send_password_reset_email";
     type Return = bool;
 }
@@ -213,7 +230,7 @@ pub struct ResetPasswordDto {
 }
 
 impl Command for ResetPasswordDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "reset_password";
     type Return = AccessTokenDto;
 }
@@ -236,7 +253,7 @@ pub struct ChangePasswordDto {
 }
 
 impl Command for ChangePasswordDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "change_password";
     type Return = AccessTokenDto;
 }
@@ -266,7 +283,7 @@ pub struct TimeoutUserDto {
 }
 
 impl Command for TimeoutUserDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "timeout_user";
     type Return = ();
 }

@@ -12,7 +12,7 @@ use ferrocrud_tests::fixture;
 /// Builds the fixture with `posts` as the post service's abilities.
 async fn build(db: Db, posts: ServiceSecurity) -> ferrocrud::Result<App> {
     let users = CrudUserService::new(db.clone(), UserOptions::new("setup test secret"))?;
-    let service = CrudService::<blog::post::Entity>::new("post", db.clone())?;
+    let service = CrudService::<blog::post::Entity>::new(db.clone())?;
     let builder = App::builder(db)
         .roles(blog::security::roles())
         .user_service(users, blog::security::users())

@@ -58,7 +58,7 @@ pub struct PingDto {
 }
 
 impl Command for PingDto {
-    const SERVICE: &'static str = "post";
+    type Service = blog::post::Model;
     const NAME: &'static str = "ping";
     type Return = PingReturnDto;
 }
@@ -84,7 +84,7 @@ pub struct SecureEchoDto {
 }
 
 impl Command for SecureEchoDto {
-    const SERVICE: &'static str = "post";
+    type Service = blog::post::Model;
     const NAME: &'static str = "secure_echo";
     type Return = SecureEchoDto;
 }
@@ -99,7 +99,7 @@ pub struct LimitedDto {
 }
 
 impl Command for LimitedDto {
-    const SERVICE: &'static str = "post";
+    type Service = blog::post::Model;
     const NAME: &'static str = "limited";
     type Return = bool;
 }
@@ -114,7 +114,7 @@ pub struct SlowDto {
 }
 
 impl Command for SlowDto {
-    const SERVICE: &'static str = "post";
+    type Service = blog::post::Model;
     const NAME: &'static str = "slow";
     type Return = bool;
 }
@@ -128,7 +128,7 @@ pub struct EchoBatchDto {
 }
 
 impl Command for EchoBatchDto {
-    const SERVICE: &'static str = "post";
+    type Service = blog::post::Model;
     const NAME: &'static str = "echo_batch";
     type Return = Vec<String>;
 }
@@ -207,7 +207,7 @@ pub async fn build_on(db: Db, settings: &blog::settings::Settings) -> Result<App
         UserOptions::new(settings.jwt_secret.clone()),
         MailboxFile::new(&settings.mail_log),
     )?;
-    let posts = CrudService::<blog::post::Entity>::new("post", db.clone())?;
+    let posts = CrudService::<blog::post::Entity>::new(db.clone())?;
     let builder = App::builder(db)
         .roles(blog::security::roles())
         .user_service(users.clone(), blog::security::users())

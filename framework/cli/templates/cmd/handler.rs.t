@@ -39,10 +39,11 @@ mod tests {
     use ferrocrud::context::Verb;
 
     use super::*;
+    use crate::services::ferrocrud_service::entity::Model;
 
     #[tokio::test]
     async fn answers_with_its_argument() {
-        let crud = CrudContext::guest("guest", Verb::Post, "ferrocrud-service");
+        let crud = CrudContext::guest_for::<Model>("guest", Verb::Post);
         let ctx = CommandContext::new(crud);
         let dto = Dto {
             my_arg: "hello".into(),

@@ -127,3 +127,7 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl crate::shared::Resource for Model {
+    const SERVICE: &'static str = crate::shared::user::USER_SERVICE;
+}

@@ -42,7 +42,6 @@ use crate::context::CurrentUser;
 use crate::email::{ConsoleMailer, EmailService};
 use crate::error::Result;
 use crate::service::CrudService;
-use crate::shared::user::USER_SERVICE;
 use crate::storage::Db;
 
 /// The user service: the `user` entity's CRUD service plus account commands.
@@ -96,7 +95,7 @@ impl CrudUserService {
             db.backend() != DbBackend::Postgres,
         ));
         let crud = UserCrud::new(
-            CrudService::new(USER_SERVICE, db.clone())?,
+            CrudService::new(db.clone())?,
             hasher.clone(),
             &options,
             Arc::clone(&cache),
