@@ -126,3 +126,42 @@ ferrocrud::db_test!(rights_for_an_unknown_role_fail_at_start, |db| {
     assert_eq!(error, SetupError::UnknownRole("editor".into()));
     assert_eq!(error.to_string(), "unknown role `editor`");
 });
+
+/// A command DTO whose secret flag is misspelt.
+#[derive(Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MisspeltDto {
+    #[schemars(extend("x-secrets" = true))]
+    token: String,
+}
+
+impl ferrocrud::shared::Command for MisspeltDto {
+    type Service = blog::post::Model;
+    const NAME: &'static str = "misspelt";
+    type Return = ();
+}
+
+ferrocrud::db_test!(an_unknown_schema_keyword_fails_at_start, |db| {
+    let users = CrudUserService::new(db.clone(), UserOptions::new("setup test secret"))
+        .expect("user service");
+    let service = CrudService::<blog::post::Entity>::new(db.clone()).expect("post service");
+    let misspelt = ferrocrud::command::Cmd::new(|_ctx, _dto: MisspeltDto| async { Ok(()) });
+    let built = App::builder(db)
+        .roles(blog::security::roles())
+        .user_service(users, blog::security::users())
+        .service(service, fixture::post_security())
+        .command(misspelt)
+        .build()
+        .await;
+    let Err(ferrocrud::Error::Setup(error)) = built else {
+        panic!("the application was built, or failed otherwise");
+    };
+    assert_eq!(
+        error,
+        SetupError::UnknownKeyword {
+            type_name: "MisspeltDto".into(),
+            path: "token".into(),
+            keyword: "x-secrets".into(),
+        }
+    );
+});

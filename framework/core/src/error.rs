@@ -450,6 +450,23 @@ pub enum SetupError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A type's JSON schema carries an `x-` keyword ferrocrud does not know
+    /// (see [`ferrocrud_shared::schema::KNOWN`]), such as a misspelt
+    /// `x-secrets`, which would otherwise be ignored.
+    #[error(
+        "type {type_name}: unknown schema keyword `{keyword}` on {} (known: {})",
+        keyword_place(path),
+        ferrocrud_shared::schema::KNOWN.join(", ")
+    )]
+    UnknownKeyword {
+        /// The entity or DTO type.
+        type_name: String,
+        /// The property holding the keyword (dotted for nested objects),
+        /// empty for the type itself.
+        path: String,
+        /// The keyword.
+        keyword: String,
+    },
     /// A setting is out of range or missing.
     #[error("setting {name}: {reason}")]
     InvalidSetting {
@@ -483,4 +500,13 @@ pub enum SetupError {
         /// The entity type checked against.
         type_name: String,
     },
+}
+
+/// Where an unknown schema keyword sits, for [`SetupError::UnknownKeyword`].
+fn keyword_place(path: &str) -> String {
+    if path.is_empty() {
+        "the type".to_owned()
+    } else {
+        format!("property `{path}`")
+    }
 }
