@@ -92,15 +92,58 @@ ferrocrud::db_test!(a_rule_on_an_unknown_command_fails_at_start, |db| {
     let error = setup_error(db, posts).await;
     assert_eq!(
         error,
-        SetupError::UnknownCommand {
+        SetupError::UnknownAction {
             service: "post".into(),
             role: "user".into(),
-            command: "publish".into(),
+            action: "publish".into(),
         }
     );
     assert_eq!(
         error.to_string(),
-        "service post: a rule of role user names command `publish`, which the service does not register"
+        "service post: a rule of role user names action `publish`, which is neither a CRUD action (create, read, update, delete, crud, cru, ru, ...) nor a command the service registers"
+    );
+});
+
+ferrocrud::db_test!(a_misspelt_crud_action_fails_at_start, |db| {
+    let posts = fixture::post_security().role("moderator", |r| {
+        r.can("cdur");
+    });
+    assert_eq!(
+        setup_error(db, posts).await,
+        SetupError::UnknownAction {
+            service: "post".into(),
+            role: "moderator".into(),
+            action: "cdur".into(),
+        }
+    );
+});
+
+ferrocrud::db_test!(
+    a_typed_rule_on_another_services_command_fails_at_start,
+    |db| {
+        let posts = fixture::post_security().role("user", |r| {
+            r.can_cmd::<ferrocrud::shared::user::LoginDto>();
+        });
+        assert_eq!(
+            setup_error(db, posts).await,
+            SetupError::CommandOfOtherService {
+                service: "post".into(),
+                role: "user".into(),
+                command: "login".into(),
+                command_service: "user".into(),
+            }
+        );
+    }
+);
+
+ferrocrud::db_test!(an_empty_role_closure_fails_at_start, |db| {
+    let posts = fixture::post_security().role("moderator", |_| {});
+    assert_eq!(
+        setup_error(db, posts).await,
+        SetupError::EmptyRole {
+            service: "post".into(),
+            role: "moderator".into(),
+        }
     );
 });
 

@@ -19,7 +19,7 @@ use std::time::Duration;
 use ferrocrud::app::App;
 use ferrocrud::command::{Cmd, CommandContext};
 use ferrocrud::email::MailboxFile;
-use ferrocrud::security::{ServiceSecurity, eq, user_id};
+use ferrocrud::security::{Crud, ServiceSecurity, eq, user_id};
 use ferrocrud::service::CrudService;
 use ferrocrud::shared::Command;
 use ferrocrud::storage::Db;
@@ -142,17 +142,17 @@ pub fn post_security() -> ServiceSecurity {
         .role("user", |r| {
             r.can_option("returnUpdatedEntity");
             r.max_batch_size(USER_MAX_BATCH_SIZE);
-            r.can("secure_echo");
-            r.can("slow");
-            r.can("echo_batch");
-            r.command_max_batch_size("echo_batch", ECHO_BATCH_SIZE);
+            r.can_cmd::<SecureEchoDto>();
+            r.can_cmd::<SlowDto>();
+            r.can_cmd::<EchoBatchDto>();
+            r.command_max_batch_size(EchoBatchDto::NAME, ECHO_BATCH_SIZE);
         })
         .role("moderator", |r| {
-            r.can("crud").when(eq("owner", user_id()));
+            r.can(Crud::ALL).when(eq("owner", user_id()));
             r.can_option("allowIdOverride");
         })
         .role("guest", |r| {
-            r.can("ping");
+            r.can_cmd::<PingDto>();
             r.can("limited");
         })
 }

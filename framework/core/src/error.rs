@@ -490,6 +490,47 @@ pub enum SetupError {
         /// The command named.
         command: String,
     },
+    /// A rule's action string is neither a CRUD action (`create`, `read`,
+    /// `update`, `delete`, the methods, eicrud's letter combinations such
+    /// as `crud` or `ru`) nor a command the service registers: a typo such
+    /// as `cdur` or `reed`, or a command left unregistered.
+    #[error(
+        "service {service}: a rule of role {role} names action `{action}`, which is neither a CRUD action (create, read, update, delete, crud, cru, ru, ...) nor a command the service registers"
+    )]
+    UnknownAction {
+        /// The service.
+        service: String,
+        /// The role whose rule it is.
+        role: String,
+        /// The action string.
+        action: String,
+    },
+    /// A rule made with `can_cmd`/`cannot_cmd` names the command of a DTO
+    /// that belongs to another service.
+    #[error(
+        "service {service}: a rule of role {role} names command `{command}` of service `{command_service}`"
+    )]
+    CommandOfOtherService {
+        /// The service whose abilities hold the rule.
+        service: String,
+        /// The role whose rule it is.
+        role: String,
+        /// The command.
+        command: String,
+        /// The service the command's DTO belongs to.
+        command_service: String,
+    },
+    /// `ServiceSecurity::role` was given a closure that declares nothing;
+    /// `ServiceSecurity::declare_role` says what such a closure used to mean.
+    #[error(
+        "service {service}: role {role} is declared with an empty closure; use `declare_role(\"{role}\")` for a CRUD entry without rules, or remove it"
+    )]
+    EmptyRole {
+        /// The service.
+        service: String,
+        /// The role.
+        role: String,
+    },
     /// `always_exclude_fields` names a field the entity does not have.
     #[error("service {service}: always excluded field `{field}` is not a field of {type_name}")]
     UnknownExcludedField {

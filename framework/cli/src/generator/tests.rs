@@ -240,7 +240,7 @@ fn a_command_gets_its_dto_handler_stub_registration_and_test() {
         "    let app = app.command(publish_now::command());\n    // ferrocrud:commands\n"
     ));
     let handler = text(&fs, "src/services/profile/publish_now.rs");
-    assert!(handler.contains("r.cannot(\"publish_now\");"));
+    assert!(handler.contains("r.cannot_cmd::<Dto>();"));
     assert!(handler.contains("use crate::shared::ProfilePublishNowDto as Dto;"));
     assert!(
         text(&fs, "tests/main.rs")
