@@ -41,7 +41,7 @@
 //! | `#[schemars(extend("x-delete" = true))]`, `extend("x-secret" = true)` | `x-delete`, `x-secret` | – |
 //!
 //! Any other `x-` keyword is refused at start with
-//! [`SetupError::UnknownKeyword`](crate::error::SetupError::UnknownKeyword),
+//! [`SetupError::UnknownKeyword`],
 //! naming the keyword and the type: a misspelt `x-secrets` would otherwise be
 //! ignored and the field sent to clients. `x-managed` (a column only the
 //! server sets) is known too.
