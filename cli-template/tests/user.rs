@@ -85,7 +85,7 @@ async fn a_display_name_given_at_create_account_is_read_back_by_its_owner() {
         })
         .await
         .expect("logged in");
-    let users = client.service::<Value>("user");
+    let users = client.service_named::<Value>("user");
     let me = users
         .find_one(json!({ "id": id }), CrudOptions::default())
         .await

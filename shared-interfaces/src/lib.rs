@@ -4,8 +4,9 @@
 //! connection speak: the options a request may carry ([`CrudOptions`]), the
 //! shapes of CRUD answers ([`FindResponse`], [`PatchResponse`],
 //! [`DeleteResponse`]), the error body and its stable codes ([`WireError`],
-//! [`ErrorCode`]), the [`Command`] trait that ties a DTO to its service, name
-//! and return type, and the DTOs of the built-in user service ([`user`]).
+//! [`ErrorCode`]), the [`Resource`] trait that gives a wire type its service's
+//! name, the [`Command`] trait that ties a DTO to its service, name and return
+//! type, and the DTOs of the built-in user service ([`user`]).
 //!
 //! It depends only on serde, serde_json and schemars, so a client, a CLI or a
 //! wasm front end can use it without pulling in a server.
@@ -20,6 +21,7 @@
 pub mod command;
 pub mod error;
 pub mod options;
+pub mod resource;
 pub mod response;
 pub mod schema;
 pub mod user;
@@ -27,4 +29,5 @@ pub mod user;
 pub use crate::command::Command;
 pub use crate::error::{ErrorCode, WireError};
 pub use crate::options::{CrudOptions, OrderBy, SortDirection};
+pub use crate::resource::Resource;
 pub use crate::response::{DeleteResponse, FindResponse, PatchResponse};

@@ -2,6 +2,9 @@
 //!
 //! Validation rules live on the Rust type, through schemars attributes: the
 //! standard ones (`length`, `range`, `email`, `regex`) and these extensions.
+//! [`KNOWN`] lists them all: a server refuses to start when an entity's or a
+//! DTO's schema carries another `x-` keyword (a misspelt `x-secrets` would
+//! otherwise be ignored, and the field sent to clients).
 //!
 //! ```
 //! use schemars::JsonSchema;
@@ -38,3 +41,16 @@ pub const MANAGED: &str = "x-managed";
 /// A client writes the field only through an ability that names it in its
 /// field list; a rule without a field list does not cover it.
 pub const EXPLICIT: &str = "x-explicit";
+
+/// Every extension keyword ferrocrud reads; any other `x-` keyword in a
+/// schema is a setup error.
+///
+/// ```
+/// use ferrocrud_shared::schema::{KNOWN, SECRET};
+///
+/// assert!(KNOWN.contains(&SECRET));
+/// assert!(!KNOWN.contains(&"x-secrets"));
+/// ```
+pub const KNOWN: &[&str] = &[
+    MAX_SIZE, MAX_LENGTH, TRANSFORM, DELETE, SECRET, MANAGED, EXPLICIT,
+];

@@ -5,10 +5,27 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::Command;
+use crate::{Command, Resource};
 
 /// The service name of the built-in user service.
 pub const USER_SERVICE: &str = "user";
+
+/// The built-in user service as a [`Resource`]: the `Service` of the user
+/// commands' DTOs, for code that has no user entity type at hand (the
+/// server's user Model names the same service).
+///
+/// ```
+/// use ferrocrud_shared::{Command, Resource, user::{LoginDto, UserService}};
+///
+/// assert_eq!(UserService::SERVICE, "user");
+/// assert_eq!(LoginDto::SERVICE, UserService::SERVICE);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub enum UserService {}
+
+impl Resource for UserService {
+    const SERVICE: &'static str = USER_SERVICE;
+}
 
 /// `create_account`: a guest creates an account.
 ///
@@ -56,7 +73,7 @@ pub struct CreateAccountDto {
 }
 
 impl Command for CreateAccountDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "create_account";
     type Return = CreateAccountReturnDto;
 }
@@ -94,7 +111,7 @@ pub struct LoginDto {
 }
 
 impl Command for LoginDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "login";
     type Return = LoginResponseDto;
 }
@@ -119,7 +136,7 @@ pub struct CheckJwtDto {
 }
 
 impl Command for CheckJwtDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "check_jwt";
     type Return = CheckJwtResponseDto;
 }
@@ -142,7 +159,7 @@ pub struct CheckJwtResponseDto {
 pub struct LogoutDto {}
 
 impl Command for LogoutDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "logout";
     type Return = ();
 }
@@ -156,7 +173,7 @@ pub struct LogoutEverywhereDto {
 }
 
 impl Command for LogoutEverywhereDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "logout_everywhere";
     type Return = ();
 }
@@ -177,7 +194,7 @@ pub struct SendVerificationEmailDto {
 }
 
 impl Command for SendVerificationEmailDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "send_verification_email";
     type Return = bool;
 }
@@ -196,7 +213,7 @@ pub struct VerifyEmailDto {
 }
 
 impl Command for VerifyEmailDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "verify_email";
     type Return = AccessTokenDto;
 }
@@ -212,7 +229,7 @@ pub struct SendPasswordResetEmailDto {
 }
 
 impl Command for SendPasswordResetEmailDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "send_password_reset_email";
     type Return = bool;
 }
@@ -237,7 +254,7 @@ pub struct ResetPasswordDto {
 }
 
 impl Command for ResetPasswordDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "reset_password";
     type Return = AccessTokenDto;
 }
@@ -260,7 +277,7 @@ pub struct ChangePasswordDto {
 }
 
 impl Command for ChangePasswordDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "change_password";
     type Return = AccessTokenDto;
 }
@@ -290,7 +307,7 @@ pub struct TimeoutUserDto {
 }
 
 impl Command for TimeoutUserDto {
-    const SERVICE: &'static str = USER_SERVICE;
+    type Service = UserService;
     const NAME: &'static str = "timeout_user";
     type Return = ();
 }

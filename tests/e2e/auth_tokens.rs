@@ -196,7 +196,9 @@ blog_test!(
 blog_test!(
     async fn a_token_of_a_deleted_user_is_401_code_9(server: TestServer) {
         let (id, token) = server.user("a@blog.test").await;
-        let ctx = ferrocrud::CrudContext::internal(ferrocrud::context::Verb::Delete, "user");
+        let ctx = ferrocrud::CrudContext::internal_for::<ferrocrud::shared::user::UserService>(
+            ferrocrud::context::Verb::Delete,
+        );
         let query = json!({"id": id}).as_object().cloned().expect("object");
         let deleted = server
             .users

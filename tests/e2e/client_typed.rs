@@ -53,7 +53,7 @@ blog_test!(
 blog_test!(
     async fn client_creates_and_finds_own_posts(server: TestServer) {
         let (client, id) = logged_in(&server, "a@blog.test").await;
-        let posts = client.service::<Post>("post");
+        let posts = client.service::<Post>();
         let created = posts
             .create(json!({"owner": id, "title": "typed", "likes": 4}), None)
             .await
@@ -82,7 +82,7 @@ blog_test!(
     async fn client_timestamps_are_the_wire_timestamps(server: TestServer) {
         let (client, id) = logged_in(&server, "a@blog.test").await;
         let created = client
-            .service::<Post>("post")
+            .service::<Post>()
             .create(json!({"owner": id, "title": "dated"}), None)
             .await
             .expect("created");
@@ -111,7 +111,7 @@ blog_test!(
         let (client, _) = logged_in(&server, "a@blog.test").await;
         let (other, _) = server.user("b@blog.test").await;
         let err = client
-            .service::<Post>("post")
+            .service::<Post>()
             .find(json!({"owner": other}), CrudOptions::default())
             .await
             .expect_err("another owner's posts");
@@ -206,7 +206,7 @@ fixture_test!(
 fixture_test!(
     async fn client_create_batch_shrinks_to_the_server_batch_size(server: TestServer) {
         let (client, id) = logged_in(&server, "a@blog.test").await;
-        let posts = client.service::<Post>("post");
+        let posts = client.service::<Post>();
         let items: Vec<_> = (1..=7)
             .map(|i| json!({"owner": id, "title": format!("p{i}")}))
             .collect();

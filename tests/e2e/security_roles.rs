@@ -57,7 +57,7 @@ fixture_test!(
 
 fixture_test!(
     async fn command_rights_appended_to_a_role_keep_its_empty_crud_entry(server: TestServer) {
-        // The blog declares `.role("guest", |_| {})`: guests have a CRUD
+        // The blog declares `.declare_role("guest")`: guests have a CRUD
         // entry without rules, so in eicrud they fail on the first field
         // sent, as on the blog. The fixture appends `ping` and `limited`
         // rights for guests, which eicrud keeps apart (`cmdSecurityMap`).

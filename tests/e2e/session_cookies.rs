@@ -281,7 +281,7 @@ async fn renewing_app(db: ferrocrud::storage::Db) -> (String, tokio::sync::onesh
         ferrocrud::email::ConsoleMailer,
     )
     .expect("user service");
-    let posts = CrudService::<blog::post::Entity>::new("post", db.clone()).expect("post service");
+    let posts = CrudService::<blog::post::Entity>::new(db.clone()).expect("post service");
     let app = App::builder(db)
         .roles(blog::security::roles())
         .user_service(users, blog::security::users())

@@ -16,7 +16,7 @@ async fn build(db: Db, posts: ServiceSecurity) -> ferrocrud::Result<App> {
         UserOptions::new("setup test secret"),
         ferrocrud::email::ConsoleMailer,
     )?;
-    let service = CrudService::<blog::post::Entity>::new("post", db.clone())?;
+    let service = CrudService::<blog::post::Entity>::new(db.clone())?;
     let builder = App::builder(db)
         .roles(blog::security::roles())
         .user_service(users, blog::security::users())
@@ -96,15 +96,58 @@ ferrocrud::db_test!(a_rule_on_an_unknown_command_fails_at_start, |db| {
     let error = setup_error(db, posts).await;
     assert_eq!(
         error,
-        SetupError::UnknownCommand {
+        SetupError::UnknownAction {
             service: "post".into(),
             role: "user".into(),
-            command: "publish".into(),
+            action: "publish".into(),
         }
     );
     assert_eq!(
         error.to_string(),
-        "service post: a rule of role user names command `publish`, which the service does not register"
+        "service post: a rule of role user names action `publish`, which is neither a CRUD action (create, read, update, delete, crud, cru, ru, ...) nor a command the service registers"
+    );
+});
+
+ferrocrud::db_test!(a_misspelt_crud_action_fails_at_start, |db| {
+    let posts = fixture::post_security().role("moderator", |r| {
+        r.can("cdur");
+    });
+    assert_eq!(
+        setup_error(db, posts).await,
+        SetupError::UnknownAction {
+            service: "post".into(),
+            role: "moderator".into(),
+            action: "cdur".into(),
+        }
+    );
+});
+
+ferrocrud::db_test!(
+    a_typed_rule_on_another_services_command_fails_at_start,
+    |db| {
+        let posts = fixture::post_security().role("user", |r| {
+            r.can_cmd::<ferrocrud::shared::user::LoginDto>();
+        });
+        assert_eq!(
+            setup_error(db, posts).await,
+            SetupError::CommandOfOtherService {
+                service: "post".into(),
+                role: "user".into(),
+                command: "login".into(),
+                command_service: "user".into(),
+            }
+        );
+    }
+);
+
+ferrocrud::db_test!(an_empty_role_closure_fails_at_start, |db| {
+    let posts = fixture::post_security().role("moderator", |_| {});
+    assert_eq!(
+        setup_error(db, posts).await,
+        SetupError::EmptyRole {
+            service: "post".into(),
+            role: "moderator".into(),
+        }
     );
 });
 
@@ -129,4 +172,43 @@ ferrocrud::db_test!(rights_for_an_unknown_role_fail_at_start, |db| {
     let error = setup_error(db, posts).await;
     assert_eq!(error, SetupError::UnknownRole("editor".into()));
     assert_eq!(error.to_string(), "unknown role `editor`");
+});
+
+/// A command DTO whose secret flag is misspelt.
+#[derive(Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MisspeltDto {
+    #[schemars(extend("x-secrets" = true))]
+    token: String,
+}
+
+impl ferrocrud::shared::Command for MisspeltDto {
+    type Service = blog::post::Model;
+    const NAME: &'static str = "misspelt";
+    type Return = ();
+}
+
+ferrocrud::db_test!(an_unknown_schema_keyword_fails_at_start, |db| {
+    let users = CrudUserService::new(db.clone(), UserOptions::new("setup test secret"))
+        .expect("user service");
+    let service = CrudService::<blog::post::Entity>::new(db.clone()).expect("post service");
+    let misspelt = ferrocrud::command::Cmd::new(|_ctx, _dto: MisspeltDto| async { Ok(()) });
+    let built = App::builder(db)
+        .roles(blog::security::roles())
+        .user_service(users, blog::security::users())
+        .service(service, fixture::post_security())
+        .command(misspelt)
+        .build()
+        .await;
+    let Err(ferrocrud::Error::Setup(error)) = built else {
+        panic!("the application was built, or failed otherwise");
+    };
+    assert_eq!(
+        error,
+        SetupError::UnknownKeyword {
+            type_name: "MisspeltDto".into(),
+            path: "token".into(),
+            keyword: "x-secrets".into(),
+        }
+    );
 });

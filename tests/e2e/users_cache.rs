@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use ferrocrud::context::{CrudContext, Verb};
+use ferrocrud::shared::user::UserService;
 use ferrocrud_tests::{MODERATOR, TestServer, blog_test};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::json;
@@ -64,7 +65,7 @@ blog_test!(
         assert_coded(&answer, 401, 2, "Account locked. Please wait until");
 
         // Deletion through the user service.
-        let ctx = CrudContext::internal(Verb::Delete, "user");
+        let ctx = CrudContext::internal_for::<UserService>(Verb::Delete);
         let deleted = server
             .users
             .crud()

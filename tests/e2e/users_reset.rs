@@ -1,6 +1,7 @@
 //! send_password_reset_email and reset_password.
 
 use ferrocrud::context::{CrudContext, Verb};
+use ferrocrud::shared::user::UserService;
 use ferrocrud_tests::blog_test;
 use serde_json::json;
 
@@ -315,7 +316,7 @@ blog_test!(
             .patch_one(
                 obj(json!({"id": id})),
                 obj(json!({"lastPasswordResetSent": ferrocrud::storage::format_timestamp(&sent)})),
-                &CrudContext::internal(Verb::Patch, "user"),
+                &CrudContext::internal_for::<UserService>(Verb::Patch),
             )
             .await
             .expect("age the token");

@@ -1,6 +1,7 @@
 //! change_password, logout_everywhere, and revocation by any credential write.
 
 use ferrocrud::context::{CrudContext, Verb};
+use ferrocrud::shared::user::UserService;
 use ferrocrud_tests::blog_test;
 use reqwest::Method;
 use serde_json::json;
@@ -200,7 +201,7 @@ blog_test!(
 blog_test!(
     async fn regression_a_crud_patch_of_password_is_hashed_and_revokes(server: TestServer) {
         let (id, old) = server.user("crud-pw@blog.test").await;
-        let ctx = CrudContext::internal(Verb::Patch, "user");
+        let ctx = CrudContext::internal_for::<UserService>(Verb::Patch);
         let patched = users(&server)
             .crud()
             .patch_one(
@@ -228,7 +229,7 @@ blog_test!(
 blog_test!(
     async fn a_crud_write_of_email_revokes_and_one_of_another_field_does_not(server: TestServer) {
         let (id, old) = server.user("crud-mail@blog.test").await;
-        let ctx = CrudContext::internal(Verb::Patch, "user");
+        let ctx = CrudContext::internal_for::<UserService>(Verb::Patch);
         let crud = users(&server).crud();
         crud.patch_one(obj(json!({"id": id})), obj(json!({"trust": 3})), &ctx)
             .await
@@ -251,7 +252,7 @@ blog_test!(
     async fn regression_rvkd_cannot_be_written_back(server: TestServer) {
         let (id, old) = server.user("crud-rvkd@blog.test").await;
         let crud = users(&server).crud();
-        let ctx = CrudContext::internal(Verb::Patch, "user");
+        let ctx = CrudContext::internal_for::<UserService>(Verb::Patch);
         crud.patch_one(
             obj(json!({"id": id})),
             obj(json!({"password": "pass-word-456"})),

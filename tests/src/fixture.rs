@@ -19,7 +19,7 @@ use std::time::Duration;
 use ferrocrud::app::App;
 use ferrocrud::command::{Cmd, CommandContext};
 use ferrocrud::email::MailboxFile;
-use ferrocrud::security::{ServiceSecurity, eq, user_id};
+use ferrocrud::security::{Crud, ServiceSecurity, eq, user_id};
 use ferrocrud::service::CrudService;
 use ferrocrud::shared::Command;
 use ferrocrud::storage::Db;
@@ -58,7 +58,7 @@ pub struct PingDto {
 }
 
 impl Command for PingDto {
-    const SERVICE: &'static str = "post";
+    type Service = blog::post::Model;
     const NAME: &'static str = "ping";
     type Return = PingReturnDto;
 }
@@ -84,7 +84,7 @@ pub struct SecureEchoDto {
 }
 
 impl Command for SecureEchoDto {
-    const SERVICE: &'static str = "post";
+    type Service = blog::post::Model;
     const NAME: &'static str = "secure_echo";
     type Return = SecureEchoDto;
 }
@@ -99,7 +99,7 @@ pub struct LimitedDto {
 }
 
 impl Command for LimitedDto {
-    const SERVICE: &'static str = "post";
+    type Service = blog::post::Model;
     const NAME: &'static str = "limited";
     type Return = bool;
 }
@@ -114,7 +114,7 @@ pub struct SlowDto {
 }
 
 impl Command for SlowDto {
-    const SERVICE: &'static str = "post";
+    type Service = blog::post::Model;
     const NAME: &'static str = "slow";
     type Return = bool;
 }
@@ -128,7 +128,7 @@ pub struct EchoBatchDto {
 }
 
 impl Command for EchoBatchDto {
-    const SERVICE: &'static str = "post";
+    type Service = blog::post::Model;
     const NAME: &'static str = "echo_batch";
     type Return = Vec<String>;
 }
@@ -142,17 +142,17 @@ pub fn post_security() -> ServiceSecurity {
         .role("user", |r| {
             r.can_option("returnUpdatedEntity");
             r.max_batch_size(USER_MAX_BATCH_SIZE);
-            r.can("secure_echo");
-            r.can("slow");
-            r.can("echo_batch");
-            r.command_max_batch_size("echo_batch", ECHO_BATCH_SIZE);
+            r.can_cmd::<SecureEchoDto>();
+            r.can_cmd::<SlowDto>();
+            r.can_cmd::<EchoBatchDto>();
+            r.command_max_batch_size(EchoBatchDto::NAME, ECHO_BATCH_SIZE);
         })
         .role("moderator", |r| {
-            r.can("crud").when(eq("owner", user_id()));
+            r.can(Crud::ALL).when(eq("owner", user_id()));
             r.can_option("allowIdOverride");
         })
         .role("guest", |r| {
-            r.can("ping");
+            r.can_cmd::<PingDto>();
             r.can("limited");
         })
 }
@@ -207,7 +207,7 @@ pub async fn build_on(db: Db, settings: &blog::settings::Settings) -> Result<App
         settings.user_options(),
         MailboxFile::new(&settings.mail_log),
     )?;
-    let posts = CrudService::<blog::post::Entity>::new("post", db.clone())?;
+    let posts = CrudService::<blog::post::Entity>::new(db.clone())?;
     let builder = App::builder(db)
         .roles(blog::security::roles())
         .user_service(users.clone(), blog::security::users())

@@ -381,7 +381,9 @@ impl TestServer {
     /// If the user does not exist or the update fails.
     pub async fn set_user_fields(&self, user_id: &str, data: Value) {
         let query = serde_json::json!({ "id": user_id });
-        let ctx = ferrocrud::CrudContext::internal(ferrocrud::context::Verb::Patch, "user");
+        let ctx = ferrocrud::CrudContext::internal_for::<ferrocrud::shared::user::UserService>(
+            ferrocrud::context::Verb::Patch,
+        );
         let answer = self
             .users
             .crud()

@@ -41,7 +41,7 @@ pub async fn build_on(db: Db, settings: &Settings) -> anyhow::Result<App> {
         settings.user_options(),
         MailboxFile::new(&settings.mail_log),
     )?;
-    let posts = CrudService::<post::Entity>::new("post", db.clone())?;
+    let posts = CrudService::<post::Entity>::new(db.clone())?;
     let app = App::builder(db)
         .title("blog", env!("CARGO_PKG_VERSION"))
         .roles(security::roles())

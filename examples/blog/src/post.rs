@@ -40,3 +40,8 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The post service's name, `/crud/s/post/…`.
+impl ferrocrud::shared::Resource for Model {
+    const SERVICE: &'static str = "post";
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ferrocrud_shared::user::{
     CheckJwtDto, CheckJwtResponseDto, LoginDto, LoginResponseDto, LogoutDto, USER_SERVICE,
 };
-use ferrocrud_shared::{Command, CrudOptions};
+use ferrocrud_shared::{Command, CrudOptions, Resource};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, Url};
 use serde::Serialize;
@@ -174,22 +174,48 @@ impl Client {
         &self.inner.store
     }
 
-    /// A client of the service `name` (kebab-case, as in the route), whose
-    /// entities are `T`. Use `serde_json::Value` for untyped access.
+    /// A client of the service of `T`, named by its
+    /// [`Resource::SERVICE`](crate::shared::Resource::SERVICE), whose
+    /// entities are `T`.
     ///
     /// ```
+    /// use ferrocrud_client::shared::Resource;
     /// use ferrocrud_client::{Client, ClientConfig};
     /// use serde::{Deserialize, Serialize};
     ///
     /// #[derive(Debug, Serialize, Deserialize)]
     /// struct Post { id: String, title: String }
     ///
+    /// impl Resource for Post {
+    ///     const SERVICE: &'static str = "post";
+    /// }
+    ///
     /// let client = Client::new(ClientConfig::new("https://api.example.com"))?;
-    /// let posts = client.service::<Post>("post");
+    /// let posts = client.service::<Post>();
     /// assert_eq!(posts.name(), "post");
     /// # Ok::<(), ferrocrud_client::ClientError>(())
     /// ```
-    pub fn service<T>(&self, name: impl Into<String>) -> ServiceClient<T>
+    pub fn service<T>(&self) -> ServiceClient<T>
+    where
+        T: Resource + Serialize + DeserializeOwned,
+    {
+        ServiceClient::new(self.clone(), T::SERVICE.to_owned())
+    }
+
+    /// A client of the service `name` (kebab-case, as in the route), whose
+    /// entities are `T`: for services known only by name at run time. Use
+    /// `serde_json::Value` for untyped access; prefer
+    /// [`service`](Client::service) when a type names the service.
+    ///
+    /// ```
+    /// use ferrocrud_client::{Client, ClientConfig};
+    ///
+    /// let client = Client::new(ClientConfig::new("https://api.example.com"))?;
+    /// let profiles = client.service_named::<serde_json::Value>("user-profile");
+    /// assert_eq!(profiles.name(), "user-profile");
+    /// # Ok::<(), ferrocrud_client::ClientError>(())
+    /// ```
+    pub fn service_named<T>(&self, name: impl Into<String>) -> ServiceClient<T>
     where
         T: Serialize + DeserializeOwned,
     {

@@ -2,7 +2,7 @@
 //! speaks the same wire protocol as the TypeScript `@eicrud/client`.
 //!
 //! ```no_run
-//! use ferrocrud_client::{Client, ClientConfig, CrudOptions};
+//! use ferrocrud_client::{Client, ClientConfig, CrudOptions, Resource};
 //! use ferrocrud_client::shared::user::LoginDto;
 //! use serde::{Deserialize, Serialize};
 //! use serde_json::json;
@@ -12,6 +12,10 @@
 //!     id: String,
 //!     owner: String,
 //!     title: String,
+//! }
+//!
+//! impl Resource for Post {
+//!     const SERVICE: &'static str = "post";
 //! }
 //!
 //! # async fn run() -> Result<(), ferrocrud_client::ClientError> {
@@ -25,7 +29,7 @@
 //!     })
 //!     .await?;
 //!
-//! let posts = client.service::<Post>("post");
+//! let posts = client.service::<Post>();
 //! posts.create(json!({"owner": me.user_id, "title": "Hello"}), None).await?;
 //! let page = posts
 //!     .find(json!({"owner": me.user_id}), CrudOptions { limit: Some(20), ..Default::default() })
@@ -107,5 +111,6 @@ pub use crate::error::{ApiError, ClientError};
 pub use crate::service::ServiceClient;
 pub use crate::token::{MemoryTokenStore, TokenStore};
 pub use ferrocrud_shared::{
-    Command, CrudOptions, DeleteResponse, ErrorCode, FindResponse, PatchResponse, WireError,
+    Command, CrudOptions, DeleteResponse, ErrorCode, FindResponse, PatchResponse, Resource,
+    WireError,
 };

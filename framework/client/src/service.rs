@@ -34,7 +34,7 @@ use crate::wire::{self, DeleteAnswer, PatchAnswer, Request};
 /// # Examples
 ///
 /// ```no_run
-/// use ferrocrud_client::{Client, ClientConfig, CrudOptions};
+/// use ferrocrud_client::{Client, ClientConfig, CrudOptions, Resource};
 /// use serde::{Deserialize, Serialize};
 /// use serde_json::json;
 ///
@@ -46,9 +46,13 @@ use crate::wire::{self, DeleteAnswer, PatchAnswer, Request};
 ///     title: String,
 /// }
 ///
+/// impl Resource for Post {
+///     const SERVICE: &'static str = "post";
+/// }
+///
 /// # async fn run() -> Result<(), ferrocrud_client::ClientError> {
 /// let client = Client::new(ClientConfig::new("https://api.example.com"))?;
-/// let posts = client.service::<Post>("post");
+/// let posts = client.service::<Post>();
 ///
 /// let post = posts.create(json!({"owner": "u1", "title": "Hello"}), None).await?;
 /// let mine = posts.find_all(json!({"owner": "u1"}), None).await?;

@@ -42,7 +42,7 @@ async fn create_batch_shrinks_to_the_servers_max_batch_size() {
         .reply(201, &created(&["a", "b"]))
         .reply(201, &created(&["c", "d"]))
         .reply(201, &created(&["e"]));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let made = posts
         .create_batch(new_posts(5), None)
         .await
@@ -66,7 +66,7 @@ async fn create_batch_uses_the_configured_batch_size() {
     let mock = Mock::start().await;
     mock.reply(201, &created(&["a", "b"]))
         .reply(201, &created(&["c"]));
-    let posts = mock.client().service::<Post>("post").with_batch_size(2);
+    let posts = mock.client().service::<Post>().with_batch_size(2);
     assert_eq!(
         posts
             .create_batch(new_posts(3), None)
@@ -86,7 +86,7 @@ async fn a_batch_size_of_zero_sends_one_request() {
         ferrocrud_client::ClientConfig::new(mock.url()).with_batch_size(0),
     )
     .expect("client");
-    let posts = client.service::<Post>("post");
+    let posts = client.service::<Post>();
     assert_eq!(
         posts
             .create_batch(new_posts(3), None)
@@ -105,7 +105,7 @@ async fn a_shrink_keeps_the_chunks_already_accepted() {
         .reply(400, &too_big(1, 2))
         .reply(201, &created(&["d"]))
         .reply(201, &created(&["e"]));
-    let posts = mock.client().service::<Post>("post").with_batch_size(3);
+    let posts = mock.client().service::<Post>().with_batch_size(3);
     assert_eq!(
         posts
             .create_batch(new_posts(5), None)
@@ -121,7 +121,7 @@ async fn a_shrink_keeps_the_chunks_already_accepted() {
 async fn a_max_batch_size_that_does_not_help_is_an_error() {
     let mock = Mock::start().await;
     mock.reply(400, &too_big(5, 3));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let err = posts
         .create_batch(new_posts(3), None)
         .await
@@ -137,7 +137,7 @@ async fn a_max_batch_size_that_does_not_help_is_an_error() {
 async fn a_max_batch_size_of_zero_is_an_error() {
     let mock = Mock::start().await;
     mock.reply(400, &too_big(0, 3));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     posts
         .create_batch(new_posts(3), None)
         .await
@@ -157,7 +157,7 @@ async fn patch_batch_shrinks_on_a_ferrocrud_body() {
     mock.reply(400, &body.to_string())
         .reply(200, r#"[{"count":1}]"#)
         .reply(200, r#"[{"count":0}]"#);
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let answers = posts
         .patch_batch(
             [
@@ -180,7 +180,7 @@ async fn id_lists_shrink_on_code_12() {
     mock.reply(400, &body.to_string())
         .reply(200, r#"{"count":2}"#)
         .reply(200, r#"{"count":1}"#);
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let deleted = posts
         .delete_in(["a", "b", "c"], (), None)
         .await
@@ -201,7 +201,7 @@ async fn patch_in_sums_the_counts_of_its_chunks() {
     let mock = Mock::start().await;
     mock.reply(200, r#"{"count":2}"#)
         .reply(200, r#"{"count":1}"#);
-    let posts = mock.client().service::<Post>("post").with_batch_size(2);
+    let posts = mock.client().service::<Post>().with_batch_size(2);
     let patched = posts
         .patch_in(["a", "b", "c"], (), json!({"likes": 0}), None)
         .await
@@ -215,7 +215,7 @@ async fn other_errors_stop_the_batch() {
     let mock = Mock::start().await;
     mock.reply(201, &created(&["a"]))
         .reply(403, r#"{"message":"Role user is not allowed to POST post","error":"Forbidden","statusCode":403}"#);
-    let posts = mock.client().service::<Post>("post").with_batch_size(1);
+    let posts = mock.client().service::<Post>().with_batch_size(1);
     let err = posts
         .create_batch(new_posts(3), None)
         .await

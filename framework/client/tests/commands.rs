@@ -17,7 +17,7 @@ struct PublishDto {
 }
 
 impl Command for PublishDto {
-    const SERVICE: &'static str = "post";
+    type Service = crate::Post;
     const NAME: &'static str = "publish";
     type Return = ();
 }
@@ -29,7 +29,7 @@ struct GreetDto {
 }
 
 impl Command for GreetDto {
-    const SERVICE: &'static str = "post";
+    type Service = crate::Post;
     const NAME: &'static str = "greet";
     type Return = String;
 }
@@ -41,7 +41,7 @@ struct CountDto {
 }
 
 impl Command for CountDto {
-    const SERVICE: &'static str = "post";
+    type Service = crate::Post;
     const NAME: &'static str = "count_posts";
     type Return = Option<u64>;
 }
@@ -215,7 +215,7 @@ async fn ready_reads_true() {
 fn futures_are_send() {
     fn send<F: std::future::Future + Send>(_: F) {}
     let client = Client::new(ClientConfig::new("https://api.example.com")).expect("client");
-    let posts = client.service::<crate::Post>("post");
+    let posts = client.service::<crate::Post>();
     send(posts.find_all(json!({}), None));
     send(posts.create_batch(vec![json!({})], None));
     send(posts.find_in(vec!["a".to_owned()], (), None));

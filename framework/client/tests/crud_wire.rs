@@ -18,7 +18,7 @@ fn limit(n: i64) -> CrudOptions {
 async fn create_posts_the_data_without_a_query_string() {
     let mock = Mock::start().await;
     mock.reply(201, &post_json(POST_ID, "first"));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let data = json!({"owner": OWNER, "title": "first", "content": "hello world", "likes": 3});
     let created = posts.create(&data, None).await.expect("created");
     assert_eq!(created.id, POST_ID);
@@ -37,7 +37,7 @@ async fn create_posts_the_data_without_a_query_string() {
 async fn create_sends_options_when_given() {
     let mock = Mock::start().await;
     mock.reply(201, &post_json(POST_ID, "first"));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let options = CrudOptions {
         allow_id_override: Some(true),
         ..Default::default()
@@ -65,7 +65,7 @@ async fn create_sends_options_when_given() {
 async fn find_one_matches_the_capture() {
     let mock = Mock::start().await;
     mock.reply(200, &post_json(POST_ID, "first"));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let found = posts
         .find_one(json!({"id": POST_ID, "owner": OWNER}), None)
         .await
@@ -82,7 +82,7 @@ async fn find_one_matches_the_capture() {
 async fn find_one_reads_null_as_none() {
     let mock = Mock::start().await;
     mock.reply(200, "null");
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let found = posts
         .find_one(json!({"id": "does-not-exist", "owner": OWNER}), None)
         .await
@@ -98,7 +98,7 @@ async fn find_matches_the_captures() {
         post_json(POST_ID, "first")
     );
     mock.reply(200, &page).reply(200, &page);
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let found = posts
         .find(json!({"owner": OWNER}), None)
         .await
@@ -125,7 +125,7 @@ async fn find_matches_the_captures() {
 async fn find_ids_uses_the_ids_route() {
     let mock = Mock::start().await;
     mock.reply(200, r#"{"data":["a","b"],"total":2,"limit":40}"#);
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let ids = posts
         .find_ids(json!({"owner": OWNER}), None)
         .await
@@ -145,7 +145,7 @@ async fn find_in_puts_the_ids_after_the_limiting_keys() {
         post_json("a", "x")
     );
     mock.reply(200, &page);
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let found = posts
         .find_in(["a", "b"], json!({"owner": OWNER}), None)
         .await
@@ -165,7 +165,7 @@ async fn find_in_without_limiting_keys_and_with_a_custom_id_field() {
         ferrocrud_client::ClientConfig::new(mock.url()).with_id_field("_id"),
     )
     .expect("client");
-    let posts = client.service::<serde_json::Value>("post");
+    let posts = client.service_named::<serde_json::Value>("post");
     let ids = vec!["a".to_owned()];
     posts.find_in(&ids, (), None).await.expect("found");
     assert_eq!(
@@ -177,7 +177,7 @@ async fn find_in_without_limiting_keys_and_with_a_custom_id_field() {
 #[tokio::test]
 async fn empty_id_lists_and_batches_send_nothing() {
     let mock = Mock::start().await;
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let none: [&str; 0] = [];
     assert!(
         posts
@@ -212,7 +212,7 @@ async fn empty_id_lists_and_batches_send_nothing() {
 async fn patch_one_matches_the_capture() {
     let mock = Mock::start().await;
     mock.reply(200, r#"{"count":1}"#);
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let answer = posts
         .patch_one(
             json!({"id": POST_ID, "owner": OWNER}),
@@ -237,7 +237,7 @@ async fn patch_one_returns_the_updated_entity_when_asked() {
     let mock = Mock::start().await;
     let answer = format!(r#"{{"count":1,"updated":{}}}"#, post_json(POST_ID, "new"));
     mock.reply(200, &answer);
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let options = CrudOptions {
         return_updated_entity: Some(true),
         ..Default::default()
@@ -259,7 +259,7 @@ async fn patch_many_in_and_batch() {
     mock.reply(200, r#"{"count":2}"#)
         .reply(200, r#"{"count":2}"#)
         .reply(200, r#"[{"count":1},{"count":0}]"#);
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let patched = posts
         .patch(json!({"owner": OWNER}), json!({"likes": 0}), None)
         .await
@@ -308,7 +308,7 @@ async fn patch_many_in_and_batch() {
 async fn delete_one_matches_the_capture() {
     let mock = Mock::start().await;
     mock.reply(200, r#"{"count":1}"#);
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let answer = posts
         .delete_one(
             json!({"id": "367846dd5fdd4b55d6f64409", "owner": OWNER}),
@@ -332,7 +332,7 @@ async fn delete_many_and_in() {
     let mock = Mock::start().await;
     mock.reply(200, r#"{"count":3}"#)
         .reply(200, r#"{"count":2}"#);
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     assert_eq!(
         posts
             .delete(json!({"owner": OWNER}), None)
@@ -368,7 +368,7 @@ async fn a_base_url_path_prefix_is_kept() {
     )))
     .expect("client");
     client
-        .service::<Post>("user-profile")
+        .service_named::<Post>("user-profile")
         .find_one(json!({}), None)
         .await
         .expect("answered");
@@ -382,7 +382,7 @@ async fn a_base_url_path_prefix_is_kept() {
 async fn query_values_are_encoded() {
     let mock = Mock::start().await;
     mock.reply(200, "null");
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     posts
         .find_one(json!({"title": "a b&c=d+é'"}), None)
         .await

@@ -15,7 +15,7 @@ async fn an_eicrud_coded_error_carries_code_text_and_data() {
         400,
         r#"{"message":"{\"message\":\"Field (title) size is too big. Add a @$MaxSize decorator on the field or increase defaultMaxSize.\",\"code\":23,\"data\":{\"problemField\":\"title\",\"fieldSize\":62,\"maxSize\":50}}","error":"Bad Request","statusCode":400}"#,
     );
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let err = posts
         .create(json!({"owner": OWNER, "title": "t".repeat(60)}), None)
         .await
@@ -46,7 +46,7 @@ async fn a_ferrocrud_error_with_top_level_code_reads_the_same() {
     mock.reply(400, &body.to_string());
     let err = mock
         .client()
-        .service::<Post>("post")
+        .service::<Post>()
         .create(json!({}), None)
         .await
         .expect_err("refused");
@@ -64,7 +64,7 @@ async fn a_ferrocrud_only_code_is_read() {
     mock.reply(400, &body.to_string());
     let err = mock
         .client()
-        .service::<Post>("post")
+        .service::<Post>()
         .find(json!({}), None)
         .await
         .expect_err("refused");
@@ -81,7 +81,7 @@ async fn a_plain_error_has_no_code() {
     );
     let err = mock
         .client()
-        .service::<Post>("nope-service")
+        .service_named::<Post>("nope-service")
         .find(json!({}), None)
         .await
         .expect_err("refused");
@@ -106,7 +106,7 @@ async fn an_error_body_that_is_not_json_keeps_its_text() {
     mock.reply(502, "");
     let err = mock
         .client()
-        .service::<Post>("post")
+        .service::<Post>()
         .find(json!({}), None)
         .await
         .expect_err("refused");
@@ -120,7 +120,7 @@ async fn an_undecodable_answer_is_a_decode_error() {
     mock.reply(201, r#"{"unexpected":true}"#);
     let err = mock
         .client()
-        .service::<Post>("post")
+        .service::<Post>()
         .create(json!({}), None)
         .await
         .expect_err("not a post");
@@ -151,7 +151,7 @@ async fn an_in_query_must_be_an_object() {
     let mock = Mock::start().await;
     let err = mock
         .client()
-        .service::<Post>("post")
+        .service::<Post>()
         .find_in(["a"], json!(["not", "an", "object"]), None)
         .await
         .expect_err("refused");
@@ -169,7 +169,7 @@ async fn data_that_cannot_be_json_is_an_encode_error() {
     bad.insert((1, 2), "tuple keys are not JSON");
     let err = mock
         .client()
-        .service::<Post>("post")
+        .service::<Post>()
         .create(&bad, None)
         .await
         .expect_err("refused");

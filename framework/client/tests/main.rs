@@ -24,6 +24,10 @@ struct Post {
     likes: Option<i64>,
 }
 
+impl ferrocrud_client::Resource for Post {
+    const SERVICE: &'static str = "post";
+}
+
 /// A user id and post ids from the captures.
 const OWNER: &str = "d573ace2e3076cddbb3bd770";
 const POST_ID: &str = "2597e974a5b465a4acffc96a";

@@ -56,7 +56,7 @@ async fn find_all_follows_pages_until_total() {
     mock.reply(200, &page(&["a", "b"], 5, 2))
         .reply(200, &page(&["c", "d"], 5, 2))
         .reply(200, &page(&["e"], 5, 1));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let all = posts
         .find_all(json!({"owner": OWNER}), None)
         .await
@@ -85,7 +85,7 @@ async fn find_all_stops_at_the_asked_limit_and_keeps_other_options() {
     let mock = Mock::start().await;
     mock.reply(200, &page(&["a", "b"], 10, 2))
         .reply(200, &page(&["c"], 10, 1));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let options = CrudOptions {
         limit: Some(3),
         fields: Some(vec!["title".into()]),
@@ -110,7 +110,7 @@ async fn find_all_starts_at_the_asked_offset() {
     let mock = Mock::start().await;
     mock.reply(200, &page(&["b", "c"], 5, 2))
         .reply(200, &page(&["d", "e"], 5, 2));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let options = CrudOptions {
         offset: Some(1),
         ..Default::default()
@@ -127,7 +127,7 @@ async fn find_all_starts_at_the_asked_offset() {
 async fn find_all_needs_one_request_when_the_page_holds_everything() {
     let mock = Mock::start().await;
     mock.reply(200, &page(&["a", "b"], 2, 40));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     assert_eq!(posts.find_all(json!({}), None).await.expect("all").len(), 2);
     assert_eq!(mock.requests().len(), 1);
 }
@@ -136,7 +136,7 @@ async fn find_all_needs_one_request_when_the_page_holds_everything() {
 async fn find_all_does_not_page_past_a_limit_the_server_honoured() {
     let mock = Mock::start().await;
     mock.reply(200, &page(&["a"], 2, 1));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let options = CrudOptions {
         limit: Some(1),
         ..Default::default()
@@ -153,7 +153,7 @@ async fn find_all_stops_on_an_empty_page() {
     let mock = Mock::start().await;
     mock.reply(200, &page(&["a", "b"], 6, 2))
         .reply(200, &page(&[], 6, 2));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     assert_eq!(posts.find_all(json!({}), None).await.expect("all").len(), 2);
     assert_eq!(mock.requests().len(), 2);
 }
@@ -162,7 +162,7 @@ async fn find_all_stops_on_an_empty_page() {
 async fn find_reads_one_page_only() {
     let mock = Mock::start().await;
     mock.reply(200, &page(&["a", "b"], 5, 2));
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let first = posts.find(json!({}), None).await.expect("page");
     assert_eq!(
         (first.data.len(), first.total, first.limit),
@@ -176,7 +176,7 @@ async fn find_ids_follows_pages() {
     let mock = Mock::start().await;
     mock.reply(200, r#"{"data":["a","b"],"total":3,"limit":2}"#)
         .reply(200, r#"{"data":["c"],"total":3,"limit":1}"#);
-    let posts = mock.client().service::<Post>("post");
+    let posts = mock.client().service::<Post>();
     let ids = posts.find_ids(json!({}), None).await.expect("ids");
     assert_eq!(ids, ["a", "b", "c"]);
     assert_eq!(
@@ -191,7 +191,7 @@ async fn find_in_follows_the_pages_of_each_chunk() {
     mock.reply(200, &page(&["a", "b"], 3, 2))
         .reply(200, &page(&["c"], 3, 1))
         .reply(200, &page(&["d"], 1, 40));
-    let posts = mock.client().service::<Post>("post").with_batch_size(3);
+    let posts = mock.client().service::<Post>().with_batch_size(3);
     let found = posts
         .find_in(["a", "b", "c", "d"], (), None)
         .await

@@ -32,7 +32,7 @@ async fn the_stored_token_goes_out_as_bearer() {
     let client = mock.client();
     client.token_store().set("tok-1".into());
     client
-        .service::<Post>("post")
+        .service::<Post>()
         .find_one(json!({"id": POST_ID}), None)
         .await
         .expect("answered");
@@ -46,7 +46,7 @@ async fn a_401_drops_the_token_and_retries_once_as_guest() {
     let client = mock.client();
     client.token_store().set("revoked".into());
     let err = client
-        .service::<Post>("post")
+        .service::<Post>()
         .find(json!({"owner": OWNER}), None)
         .await
         .expect_err("the guest is refused");
@@ -87,7 +87,7 @@ async fn a_401_as_guest_is_not_retried() {
     mock.reply(401, TOKEN_MISMATCH);
     let client = mock.client();
     let err = client
-        .service::<Post>("post")
+        .service::<Post>()
         .delete_one(json!({"id": POST_ID}), None)
         .await
         .expect_err("refused");
@@ -102,7 +102,7 @@ async fn a_second_401_is_returned() {
     let client = mock.client();
     client.token_store().set("revoked".into());
     let err = client
-        .service::<Post>("post")
+        .service::<Post>()
         .find_one(json!({}), None)
         .await
         .expect_err("refused");
@@ -279,8 +279,10 @@ async fn service_clients_share_the_session() {
         .reply(200, "null")
         .reply(200, "null");
     let client = mock.client();
-    let posts = client.service::<Post>("post");
-    let profiles = client.clone().service::<serde_json::Value>("user-profile");
+    let posts = client.service::<Post>();
+    let profiles = client
+        .clone()
+        .service_named::<serde_json::Value>("user-profile");
     client.login(&login_dto()).await.expect("logged in");
     posts.find_one(json!({}), None).await.expect("answered");
     profiles.find_one(json!({}), None).await.expect("answered");
@@ -307,7 +309,7 @@ async fn clients_can_share_one_store() {
     let a = mock.client().with_token_store(Arc::clone(&store));
     let b = mock.client().with_token_store(Arc::clone(&store));
     a.token_store().set("tok".into());
-    b.service::<Post>("post")
+    b.service::<Post>()
         .find_one(json!({}), None)
         .await
         .expect("answered as guest");
@@ -332,7 +334,7 @@ async fn no_token_goes_over_plain_http_to_a_remote_host() {
     let client = remote_client(&mock, |c| c);
     client.token_store().set("tok".into());
     let err = client
-        .service::<Post>("post")
+        .service::<Post>()
         .find_one(json!({}), None)
         .await
         .expect_err("refused");
@@ -358,7 +360,7 @@ async fn guests_may_use_plain_http() {
     mock.reply(200, "null");
     let client = remote_client(&mock, |c| c);
     client
-        .service::<Post>("post")
+        .service::<Post>()
         .find_one(json!({}), None)
         .await
         .expect("answered");
@@ -373,7 +375,7 @@ async fn the_insecure_url_check_can_be_turned_off() {
     let client = remote_client(&mock, ClientConfig::danger_allow_insecure_url);
     client.login(&login_dto()).await.expect("logged in");
     client
-        .service::<Post>("post")
+        .service::<Post>()
         .find_one(json!({}), None)
         .await
         .expect("answered");
@@ -403,7 +405,7 @@ fn invalid_urls_are_refused() {
 fn debug_output_hides_the_token() {
     let client = Client::new(ClientConfig::new("https://api.example.com")).expect("client");
     client.token_store().set("secret-token".into());
-    let shown = format!("{client:?} {:?}", client.service::<Post>("post"));
+    let shown = format!("{client:?} {:?}", client.service::<Post>());
     assert!(!shown.contains("secret-token"), "{shown}");
     assert!(shown.contains("has_token: true"), "{shown}");
 }

@@ -43,16 +43,16 @@ async fn main() -> Result<(), Error> {
         .ok_or("usage: orm_overhead <postgres url> [queries]")?;
     let count: u32 = args.next().map_or(Ok(20_000), |n| n.parse())?;
     let db = Db::connect(&url).await?;
-    let service = CrudService::<post::Entity>::new("post", db.clone())?;
+    let service = CrudService::<post::Entity>::new(db.clone())?;
     service.ensure_table().await?;
     let created = service
         .create(
             object(json!({"owner": "orm-owner", "title": "t", "content": "y".repeat(200)})),
-            &CrudContext::internal(Verb::Post, "post"),
+            &CrudContext::internal_for::<post::Model>(Verb::Post),
         )
         .await?;
     let id = created["id"].as_str().ok_or("no id")?.to_owned();
-    let ctx = CrudContext::internal(Verb::Get, "post");
+    let ctx = CrudContext::internal_for::<post::Model>(Verb::Get);
     let query = object(json!({"id": id, "owner": "orm-owner"}));
     let pool = db.connection().get_postgres_connection_pool().clone();
     let mut held = pool.acquire().await?;

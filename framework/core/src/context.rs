@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::shared::CrudOptions;
+use crate::shared::{CrudOptions, Resource};
 
 /// The HTTP verb of a request, which is also its CRUD action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,14 +51,24 @@ pub struct CurrentUser {
 /// The context of one operation: the caller, the verb, the target and the options.
 ///
 /// The HTTP layer builds one per request. Application code calling a service
-/// directly may build one with [`CrudContext::internal`] or pass none.
+/// directly may build one with [`CrudContext::internal_for`] or pass none.
+/// The `_for` constructors take the service from a [`Resource`] type (an
+/// entity's Model); the others take a name, for code that only has one (the
+/// HTTP layer, which reads it from the route).
 ///
 /// ```
 /// use ferrocrud::context::{CrudContext, Verb};
+/// use ferrocrud::shared::Resource;
 ///
-/// let ctx = CrudContext::guest("guest", Verb::Get, "post");
+/// struct Post;
+/// impl Resource for Post {
+///     const SERVICE: &'static str = "post";
+/// }
+///
+/// let ctx = CrudContext::guest_for::<Post>("guest", Verb::Get);
 /// assert_eq!(ctx.user_id(), None);
 /// assert_eq!(ctx.role(), "guest");
+/// assert_eq!(ctx.service, "post");
 /// ```
 #[derive(Debug, Clone)]
 pub struct CrudContext {
@@ -79,7 +89,24 @@ pub struct CrudContext {
 }
 
 impl CrudContext {
-    /// A context for an anonymous request.
+    /// A context for an anonymous request to the service of `R`.
+    pub fn guest_for<R: Resource>(guest_role: &str, verb: Verb) -> Self {
+        Self::guest(guest_role, verb, R::SERVICE)
+    }
+
+    /// A context for a request made by `user` to the service of `R`.
+    pub fn for_user_on<R: Resource>(user: Arc<CurrentUser>, verb: Verb) -> Self {
+        Self::for_user(user, verb, R::SERVICE)
+    }
+
+    /// A context for application code acting on its own behalf on the
+    /// service of `R` (no user, role `internal`).
+    pub fn internal_for<R: Resource>(verb: Verb) -> Self {
+        Self::internal(verb, R::SERVICE)
+    }
+
+    /// A context for an anonymous request to the service named `service`;
+    /// prefer [`CrudContext::guest_for`] when the service's type is known.
     pub fn guest(guest_role: &str, verb: Verb, service: &str) -> Self {
         Self {
             user: None,
@@ -92,7 +119,9 @@ impl CrudContext {
         }
     }
 
-    /// A context for a request made by `user`.
+    /// A context for a request made by `user` to the service named
+    /// `service`; prefer [`CrudContext::for_user_on`] when the service's type
+    /// is known.
     pub fn for_user(user: Arc<CurrentUser>, verb: Verb, service: &str) -> Self {
         Self {
             role: user.role.clone(),
@@ -105,7 +134,9 @@ impl CrudContext {
         }
     }
 
-    /// A context for application code acting on its own behalf (no user, role `internal`).
+    /// A context for application code acting on its own behalf on the
+    /// service named `service` (no user, role `internal`); prefer
+    /// [`CrudContext::internal_for`] when the service's type is known.
     pub fn internal(verb: Verb, service: &str) -> Self {
         Self::guest("internal", verb, service)
     }

@@ -466,6 +466,23 @@ pub enum SetupError {
         /// The Rust type the Model field must have.
         expected: &'static str,
     },
+    /// A type's JSON schema carries an `x-` keyword ferrocrud does not know
+    /// (see [`ferrocrud_shared::schema::KNOWN`]), such as a misspelt
+    /// `x-secrets`, which would otherwise be ignored.
+    #[error(
+        "type {type_name}: unknown schema keyword `{keyword}` on {} (known: {})",
+        keyword_place(path),
+        ferrocrud_shared::schema::KNOWN.join(", ")
+    )]
+    UnknownKeyword {
+        /// The entity or DTO type.
+        type_name: String,
+        /// The property holding the keyword (dotted for nested objects),
+        /// empty for the type itself.
+        path: String,
+        /// The keyword.
+        keyword: String,
+    },
     /// A setting is out of range or missing.
     #[error("setting {name}: {reason}")]
     InvalidSetting {
@@ -489,6 +506,47 @@ pub enum SetupError {
         /// The command named.
         command: String,
     },
+    /// A rule's action string is neither a CRUD action (`create`, `read`,
+    /// `update`, `delete`, the methods, eicrud's letter combinations such
+    /// as `crud` or `ru`) nor a command the service registers: a typo such
+    /// as `cdur` or `reed`, or a command left unregistered.
+    #[error(
+        "service {service}: a rule of role {role} names action `{action}`, which is neither a CRUD action (create, read, update, delete, crud, cru, ru, ...) nor a command the service registers"
+    )]
+    UnknownAction {
+        /// The service.
+        service: String,
+        /// The role whose rule it is.
+        role: String,
+        /// The action string.
+        action: String,
+    },
+    /// A rule made with `can_cmd`/`cannot_cmd` names the command of a DTO
+    /// that belongs to another service.
+    #[error(
+        "service {service}: a rule of role {role} names command `{command}` of service `{command_service}`"
+    )]
+    CommandOfOtherService {
+        /// The service whose abilities hold the rule.
+        service: String,
+        /// The role whose rule it is.
+        role: String,
+        /// The command.
+        command: String,
+        /// The service the command's DTO belongs to.
+        command_service: String,
+    },
+    /// `ServiceSecurity::role` was given a closure that declares nothing;
+    /// `ServiceSecurity::declare_role` says what such a closure used to mean.
+    #[error(
+        "service {service}: role {role} is declared with an empty closure; use `declare_role(\"{role}\")` for a CRUD entry without rules, or remove it"
+    )]
+    EmptyRole {
+        /// The service.
+        service: String,
+        /// The role.
+        role: String,
+    },
     /// `always_exclude_fields` names a field the entity does not have.
     #[error("service {service}: always excluded field `{field}` is not a field of {type_name}")]
     UnknownExcludedField {
@@ -499,4 +557,13 @@ pub enum SetupError {
         /// The entity type checked against.
         type_name: String,
     },
+}
+
+/// Where an unknown schema keyword sits, for [`SetupError::UnknownKeyword`].
+fn keyword_place(path: &str) -> String {
+    if path.is_empty() {
+        "the type".to_owned()
+    } else {
+        format!("property `{path}`")
+    }
 }

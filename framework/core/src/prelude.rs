@@ -29,14 +29,14 @@ pub use crate::context::{CrudContext, Verb};
 pub use crate::error::{Error, Result};
 #[doc(no_inline)]
 pub use crate::security::{
-    Role, ServiceSecurity, and, eq, exists, gt, gte, in_, lt, lte, ne, nin, not, or, user_id,
+    Crud, Role, ServiceSecurity, and, eq, exists, gt, gte, in_, lt, lte, ne, nin, not, or, user_id,
     user_role,
 };
 #[doc(no_inline)]
 pub use crate::service::{BoxFuture, CrudService, Hooks, Map, ModelHooks};
 #[doc(no_inline)]
-pub use crate::shared::{Command, CrudOptions};
+pub use crate::shared::{Command, CrudOptions, Resource};
 #[doc(no_inline)]
 pub use crate::storage::Db;
 #[doc(no_inline)]
-pub use crate::user::{CrudUserService, UserOptions};
+pub use crate::user::{AccountService, CrudUserService, UserOptions};

@@ -7,7 +7,7 @@ pub struct FerrocrudServiceFerrocrudCmdDto {
 }
 
 impl ferrocrud::shared::Command for FerrocrudServiceFerrocrudCmdDto {
-    const SERVICE: &'static str = "ferrocrud-service";
+    type Service = crate::services::ferrocrud_service::entity::Model;
     const NAME: &'static str = "ferrocrud_cmd";
     type Return = String;
 }

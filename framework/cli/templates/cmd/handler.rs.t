@@ -19,11 +19,11 @@ pub fn command() -> Cmd<Dto> {
 /// Who may call `ferrocrud_cmd`: as generated, nobody. The rule below denies
 /// guests, every role inherits from `guest`, and no role has a `can` for the
 /// command. Replace it with the roles that may call it, e.g.
-/// `security.role("user", |r| { r.can("ferrocrud_cmd"); })`; a condition
+/// `security.role("user", |r| { r.can_cmd::<Dto>(); })`; a condition
 /// (`.when(…)`) applies to the DTO's fields.
 pub fn abilities(security: ServiceSecurity) -> ServiceSecurity {
     security.role("guest", |r| {
-        r.cannot("ferrocrud_cmd");
+        r.cannot_cmd::<Dto>();
     })
 }
 
@@ -39,10 +39,11 @@ mod tests {
     use ferrocrud::context::Verb;
 
     use super::*;
+    use crate::services::ferrocrud_service::entity::Model;
 
     #[tokio::test]
     async fn answers_with_its_argument() {
-        let crud = CrudContext::guest("guest", Verb::Post, "ferrocrud-service");
+        let crud = CrudContext::guest_for::<Model>("guest", Verb::Post);
         let ctx = CommandContext::new(crud);
         let dto = Dto {
             my_arg: "hello".into(),

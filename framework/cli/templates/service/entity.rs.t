@@ -38,3 +38,8 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The service's name, as in its routes (`/crud/s/ferrocrud-service/…`).
+impl ferrocrud::shared::Resource for Model {
+    const SERVICE: &'static str = "ferrocrud-service";
+}

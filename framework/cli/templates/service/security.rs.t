@@ -14,5 +14,5 @@ pub fn abilities() -> ServiceSecurity {
         .role("user", |r| {
             r.can("crud").when(eq("owner", user_id()));
         })
-        .role("guest", |_| {})
+        .declare_role("guest")
 }

@@ -8,10 +8,12 @@
 //!
 //! ```
 //! use ferrocrud::command::{Cmd, CommandContext};
-//! use ferrocrud::shared::Command;
+//! use ferrocrud::shared::{Command, Resource};
 //! use schemars::JsonSchema;
 //! use serde::{Deserialize, Serialize};
 //!
+//! # struct Post;
+//! # impl Resource for Post { const SERVICE: &'static str = "post"; }
 //! /// Says hello.
 //! #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 //! #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -20,7 +22,7 @@
 //! }
 //!
 //! impl Command for HelloDto {
-//!     const SERVICE: &'static str = "post";
+//!     type Service = Post; // in an application: the entity's Model
 //!     const NAME: &'static str = "hello";
 //!     type Return = String;
 //! }
@@ -322,7 +324,7 @@ fn short_type_name<T>() -> String {
 mod tests {
     use super::*;
     use crate::context::Verb;
-    use crate::shared::user::{CheckJwtDto, LogoutDto};
+    use crate::shared::user::{CheckJwtDto, LogoutDto, UserService};
 
     #[test]
     fn type_names_are_short() {
@@ -335,7 +337,7 @@ mod tests {
     #[tokio::test]
     async fn unit_answers_are_empty() {
         let spec = Cmd::new(|_ctx, _dto: LogoutDto| async { Ok(()) }).into_spec();
-        let ctx = CommandContext::new(CrudContext::guest("guest", Verb::Patch, "user"));
+        let ctx = CommandContext::new(CrudContext::guest_for::<UserService>("guest", Verb::Patch));
         assert_eq!(
             spec.run(ctx, serde_json::json!({})).await.unwrap(),
             CommandOutput::Empty
@@ -377,7 +379,7 @@ mod tests {
             })
         })
         .into_spec();
-        let ctx = CommandContext::new(CrudContext::guest("guest", Verb::Patch, "user"));
+        let ctx = CommandContext::new(CrudContext::guest_for::<UserService>("guest", Verb::Patch));
         let out = spec.run(ctx, serde_json::json!({})).await.unwrap();
         assert_eq!(
             out,

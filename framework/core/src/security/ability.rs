@@ -1,8 +1,9 @@
 //! Declaring abilities: per service, per role, eicrud's CASL-style rules in Rust.
 
-use crate::context::Verb;
+use crate::shared::Command;
 
 use super::condition::{Condition, and};
+use super::crud::Crud;
 
 /// Whether a rule grants or forbids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,40 +12,89 @@ pub(crate) enum Effect {
     Cannot,
 }
 
-/// What a rule's action string names.
+/// What a rule is about, resolved when it is declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ActionSpec {
+pub(crate) enum Target {
     /// CRUD verbs.
-    Verbs(Vec<Verb>),
-    /// A command of the service.
-    Command(String),
+    Crud(Crud),
+    /// A command, by the rule's action string. `service` is the service of
+    /// the command's DTO when the rule was declared from it
+    /// ([`RoleRights::can_cmd`]); a string that names no CRUD verbs has
+    /// none, and must be a command the service registers.
+    Command { service: Option<&'static str> },
+    /// A request option (option rules).
+    Option,
 }
 
-impl ActionSpec {
-    /// Reads an action string: `create`/`read`/`update`/`delete`, the method
-    /// names `POST`/`GET`/`PATCH`/`DELETE`, eicrud's letter combinations
-    /// (`crud`, `cru`, `crd`, `cud`, `rud`, `cr`, `cu`, `cd`, `ru`, `rd`,
-    /// `ud`); anything else is a command name.
-    pub(crate) fn parse(action: &str) -> ActionSpec {
-        let verbs: &[Verb] = match action {
-            "create" | "POST" => &[Verb::Post],
-            "read" | "GET" => &[Verb::Get],
-            "update" | "PATCH" => &[Verb::Patch],
-            "delete" | "DELETE" => &[Verb::Delete],
-            "crud" => &[Verb::Post, Verb::Get, Verb::Patch, Verb::Delete],
-            "cru" => &[Verb::Post, Verb::Get, Verb::Patch],
-            "crd" => &[Verb::Post, Verb::Get, Verb::Delete],
-            "cud" => &[Verb::Post, Verb::Patch, Verb::Delete],
-            "rud" => &[Verb::Get, Verb::Patch, Verb::Delete],
-            "cr" => &[Verb::Post, Verb::Get],
-            "cu" => &[Verb::Post, Verb::Patch],
-            "cd" => &[Verb::Post, Verb::Delete],
-            "ru" => &[Verb::Get, Verb::Patch],
-            "rd" => &[Verb::Get, Verb::Delete],
-            "ud" => &[Verb::Patch, Verb::Delete],
-            command => return ActionSpec::Command(command.to_owned()),
-        };
-        ActionSpec::Verbs(verbs.to_vec())
+/// What a `can` or `cannot` rule allows or forbids: a set of CRUD verbs or
+/// a command. Made from a [`Crud`] set or from an action string
+/// (`"crud"`, `"read"`, `"cru"`, or a command name).
+///
+/// ```
+/// use ferrocrud::security::{Crud, RuleAction};
+///
+/// assert_eq!(RuleAction::from("cr"), RuleAction::from(Crud::CREATE | Crud::READ));
+/// assert_eq!(RuleAction::from(Crud::ALL).as_str(), "crud");
+/// assert_eq!(RuleAction::from("publish").as_str(), "publish");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleAction {
+    text: String,
+    pub(crate) target: Target,
+}
+
+impl RuleAction {
+    /// The action as eicrud would write it (`crud`, `read`, a command name).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The CRUD verbs, when the action names some.
+    pub fn crud(&self) -> Option<Crud> {
+        match self.target {
+            Target::Crud(set) => Some(set),
+            _ => None,
+        }
+    }
+
+    fn command<D: Command>() -> Self {
+        Self {
+            text: D::NAME.to_owned(),
+            target: Target::Command {
+                service: Some(D::SERVICE),
+            },
+        }
+    }
+}
+
+impl From<Crud> for RuleAction {
+    fn from(set: Crud) -> Self {
+        Self {
+            text: set.to_string(),
+            target: Target::Crud(set),
+        }
+    }
+}
+
+impl From<&str> for RuleAction {
+    fn from(action: &str) -> Self {
+        match Crud::parse(action) {
+            // Spelt as declared: `GET` stays `GET`.
+            Some(set) => Self {
+                text: action.to_owned(),
+                target: Target::Crud(set),
+            },
+            None => Self {
+                text: action.to_owned(),
+                target: Target::Command { service: None },
+            },
+        }
+    }
+}
+
+impl From<&String> for RuleAction {
+    fn from(action: &String) -> Self {
+        Self::from(action.as_str())
     }
 }
 
@@ -57,19 +107,29 @@ impl ActionSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     pub(crate) effect: Effect,
-    pub(crate) action: String,
+    pub(crate) action: RuleAction,
     pub(crate) fields: Option<Vec<String>>,
     pub(crate) condition: Option<Condition>,
 }
 
 impl Rule {
-    fn new(effect: Effect, action: &str) -> Self {
+    fn new(effect: Effect, action: RuleAction) -> Self {
         Self {
             effect,
-            action: action.to_owned(),
+            action,
             fields: None,
             condition: None,
         }
+    }
+
+    fn option(effect: Effect, option: &str) -> Self {
+        Self::new(
+            effect,
+            RuleAction {
+                text: option.to_owned(),
+                target: Target::Option,
+            },
+        )
     }
 
     /// The rule applies only to subjects on which `condition` is
@@ -103,9 +163,14 @@ impl Rule {
         self.effect == Effect::Can
     }
 
-    /// The action as declared.
+    /// The action as declared (for an option rule, the option).
     pub fn action(&self) -> &str {
-        &self.action
+        self.action.as_str()
+    }
+
+    /// The CRUD verbs of the rule, when it is about some.
+    pub fn crud(&self) -> Option<Crud> {
+        self.action.crud()
     }
 }
 
@@ -122,35 +187,62 @@ pub struct RoleRights {
     pub(crate) max_batch_size: Option<u64>,
     pub(crate) command_max_batch_size: Vec<(String, u64)>,
     pub(crate) read_fields: Option<Vec<String>>,
-    /// Declared once with an empty closure: a CRUD entry with no rule.
-    pub(crate) declared_empty: bool,
+    /// Declared with [`ServiceSecurity::declare_role`]: the role has a CRUD
+    /// entry even without a CRUD rule.
+    pub(crate) declared: bool,
+    /// Given an empty closure by [`ServiceSecurity::role`]: refused at
+    /// build time.
+    pub(crate) empty_declaration: bool,
 }
 
 impl RoleRights {
-    /// Allows `action`: a CRUD action (`create`, `read`, `update`, `delete`,
-    /// `POST`, `GET`, `PATCH`, `DELETE`, or a letter combination such as
-    /// `crud` or `ru`) or a command name.
-    pub fn can(&mut self, action: &str) -> &mut Rule {
-        self.rules.push(Rule::new(Effect::Can, action));
-        self.last_rule()
+    /// Allows `action`: a set of CRUD verbs, typed ([`Crud::ALL`],
+    /// `Crud::CREATE | Crud::READ`) or as eicrud writes it (`create`,
+    /// `read`, `update`, `delete`, `POST`, `GET`, `PATCH`, `DELETE`, or a
+    /// letter combination such as `crud` or `ru`), or a command name (see
+    /// also [`RoleRights::can_cmd`]). A string that is neither a CRUD action
+    /// nor a command of the service stops the application at build time.
+    pub fn can(&mut self, action: impl Into<RuleAction>) -> &mut Rule {
+        self.push(Rule::new(Effect::Can, action.into()))
     }
 
-    /// Forbids `action` (see [`RoleRights::can`] for the action strings).
-    pub fn cannot(&mut self, action: &str) -> &mut Rule {
-        self.rules.push(Rule::new(Effect::Cannot, action));
-        self.last_rule()
+    /// Forbids `action` (see [`RoleRights::can`]).
+    pub fn cannot(&mut self, action: impl Into<RuleAction>) -> &mut Rule {
+        self.push(Rule::new(Effect::Cannot, action.into()))
+    }
+
+    /// Allows the command of DTO `D`; its conditions and field lists name
+    /// the DTO's fields. The application refuses to build when `D` belongs
+    /// to another service or is not registered.
+    ///
+    /// ```
+    /// use ferrocrud::security::ServiceSecurity;
+    /// use ferrocrud::shared::user::LoginDto;
+    ///
+    /// let security = ServiceSecurity::new().role("guest", |r| {
+    ///     r.can_cmd::<LoginDto>();
+    /// });
+    /// assert_eq!(security.rights("guest").map(|r| r.rules()[0].action()), Some("login"));
+    /// ```
+    pub fn can_cmd<D: Command>(&mut self) -> &mut Rule {
+        self.push(Rule::new(Effect::Can, RuleAction::command::<D>()))
+    }
+
+    /// Forbids the command of DTO `D` (see [`RoleRights::can_cmd`]).
+    pub fn cannot_cmd<D: Command>(&mut self) -> &mut Rule {
+        self.push(Rule::new(Effect::Cannot, RuleAction::command::<D>()))
     }
 
     /// Allows the request option `option` (e.g. `returnUpdatedEntity`,
     /// `populate`). Its "fields" are the option's values as strings.
     pub fn can_option(&mut self, option: &str) -> &mut Rule {
-        self.option_rules.push(Rule::new(Effect::Can, option));
+        self.option_rules.push(Rule::option(Effect::Can, option));
         self.last_option_rule()
     }
 
     /// Forbids the request option `option`.
     pub fn cannot_option(&mut self, option: &str) -> &mut Rule {
-        self.option_rules.push(Rule::new(Effect::Cannot, option));
+        self.option_rules.push(Rule::option(Effect::Cannot, option));
         self.last_option_rule()
     }
 
@@ -184,7 +276,8 @@ impl RoleRights {
         &self.option_rules
     }
 
-    fn last_rule(&mut self) -> &mut Rule {
+    fn push(&mut self, rule: Rule) -> &mut Rule {
+        self.rules.push(rule);
         let index = self.rules.len() - 1;
         &mut self.rules[index]
     }
@@ -195,24 +288,17 @@ impl RoleRights {
     }
 
     /// Whether the role has a CRUD entry in the service (eicrud's
-    /// `rolesRights[role]`): it declared something that is not about a
-    /// command, or nothing at all (an empty closure). A role whose
-    /// declaration is only about commands has none, so it fails CRUD
-    /// requests on `all`, as in eicrud where command rights live apart.
+    /// `rolesRights[role]`): it was declared with
+    /// [`ServiceSecurity::declare_role`], or declared something that is not
+    /// about a command (a CRUD or option rule, a batch size, read fields).
+    /// A role whose declaration is only about commands has none, so it fails
+    /// CRUD requests on `all`, as in eicrud where command rights live apart.
     pub(crate) fn has_crud_entry(&self) -> bool {
-        let mut crud_rules = 0;
-        for rule in &self.rules {
-            if let ActionSpec::Verbs(_) = ActionSpec::parse(&rule.action) {
-                crud_rules += 1;
-            }
-        }
-        let command_scoped =
-            self.rules.len() > crud_rules || !self.command_max_batch_size.is_empty();
-        let crud_scoped = crud_rules > 0
+        self.declared
+            || self.rules.iter().any(|rule| rule.crud().is_some())
             || !self.option_rules.is_empty()
             || self.max_batch_size.is_some()
-            || self.read_fields.is_some();
-        crud_scoped || self.declared_empty || !command_scoped
+            || self.read_fields.is_some()
     }
 
     fn append(&mut self, other: RoleRights) {
@@ -274,8 +360,50 @@ impl ServiceSecurity {
 
     /// Declares rights for `role`. Called again for the same role, the new
     /// declarations are appended after the earlier ones.
+    ///
+    /// A closure that declares nothing (`|_| {}`) stops the application at
+    /// build time ([`SetupError::EmptyRole`](crate::error::SetupError::EmptyRole)):
+    /// it used to give the role a CRUD entry without rules, which
+    /// [`ServiceSecurity::declare_role`] now says in words.
     #[must_use]
     pub fn role(mut self, role: &str, declare: impl FnOnce(&mut RoleRights)) -> Self {
+        let rights = self.entry(role);
+        let mut declared = RoleRights::default();
+        declare(&mut declared);
+        if declared.is_empty() {
+            rights.empty_declaration = true;
+        }
+        rights.append(declared);
+        self
+    }
+
+    /// Declares `role` in the service without granting anything: the role
+    /// gets a CRUD entry with no rule (eicrud's `guest: {}` in
+    /// `rolesRights`). Everything stays forbidden; what changes is how a
+    /// CRUD request is refused. Without an entry the role fails on `all`;
+    /// with one, the rules decide field by field, so a request with data
+    /// fails on its first field (`guest failed on title`), as in eicrud.
+    /// Rules declared for the role with [`ServiceSecurity::role`], before or
+    /// after, are kept.
+    ///
+    /// ```
+    /// use ferrocrud::security::{ServiceSecurity, eq, user_id};
+    ///
+    /// let posts = ServiceSecurity::new()
+    ///     .role("user", |r| {
+    ///         r.can("crud").when(eq("owner", user_id()));
+    ///     })
+    ///     .declare_role("guest");
+    /// assert!(posts.rights("guest").is_some_and(|r| r.rules().is_empty()));
+    /// ```
+    #[must_use]
+    pub fn declare_role(mut self, role: &str) -> Self {
+        self.entry(role).declared = true;
+        self
+    }
+
+    /// The rights of `role`, added empty if new.
+    fn entry(&mut self, role: &str) -> &mut RoleRights {
         let index = match self.roles.iter().position(|(name, _)| name == role) {
             Some(index) => index,
             None => {
@@ -283,14 +411,7 @@ impl ServiceSecurity {
                 self.roles.len() - 1
             }
         };
-        let rights = &mut self.roles[index].1;
-        let mut declared = RoleRights::default();
-        declare(&mut declared);
-        if declared.is_empty() {
-            rights.declared_empty = true;
-        }
-        rights.append(declared);
-        self
+        &mut self.roles[index].1
     }
 
     /// Fields never returned by reads of this service, whatever the role.
@@ -321,29 +442,42 @@ mod tests {
     use crate::security::condition::{eq, ne};
 
     #[test]
-    fn action_strings() {
-        use Verb::{Delete as D, Get as G, Patch as P, Post as C};
-        let verbs = |s: &str| match ActionSpec::parse(s) {
-            ActionSpec::Verbs(v) => v,
-            ActionSpec::Command(_) => Vec::new(),
-        };
-        assert_eq!(verbs("create"), [C]);
-        assert_eq!(verbs("GET"), [G]);
-        assert_eq!(verbs("update"), [P]);
-        assert_eq!(verbs("DELETE"), [D]);
-        assert_eq!(verbs("crud"), [C, G, P, D]);
-        assert_eq!(verbs("rud"), [G, P, D]);
-        assert_eq!(verbs("cd"), [C, D]);
-        assert_eq!(verbs("ud"), [P, D]);
+    fn action_strings_name_verbs_or_commands() {
+        assert_eq!(RuleAction::from("crud").crud(), Some(Crud::ALL));
+        assert_eq!(RuleAction::from("GET").crud(), Some(Crud::READ));
+        assert_eq!(RuleAction::from("GET").as_str(), "GET");
         assert_eq!(
-            ActionSpec::parse("login"),
-            ActionSpec::Command("login".into())
+            RuleAction::from("cu"),
+            RuleAction::from(Crud::CREATE | Crud::UPDATE)
         );
-        assert_eq!(ActionSpec::parse("get"), ActionSpec::Command("get".into()));
+        for command in ["login", "get", "manage", "cdur", "reed"] {
+            let action = RuleAction::from(command);
+            assert_eq!(action.crud(), None, "{command}");
+            assert_eq!(action.target, Target::Command { service: None });
+        }
+    }
+
+    #[test]
+    fn can_cmd_names_the_command_and_its_service() {
+        use crate::shared::user::{LoginDto, TimeoutUserDto};
+        let mut rights = RoleRights::default();
+        rights.can_cmd::<LoginDto>();
+        rights
+            .cannot_cmd::<TimeoutUserDto>()
+            .when(eq("userId", "u"));
+        let rules = rights.rules();
+        assert_eq!((rules[0].action(), rules[0].is_can()), ("login", true));
         assert_eq!(
-            ActionSpec::parse("manage"),
-            ActionSpec::Command("manage".into())
+            rules[0].action.target,
+            Target::Command {
+                service: Some("user")
+            }
         );
+        assert_eq!(
+            (rules[1].action(), rules[1].is_can()),
+            ("timeout_user", false)
+        );
+        assert!(!rights.has_crud_entry());
     }
 
     #[test]
@@ -352,7 +486,7 @@ mod tests {
             .role("user", |r| {
                 r.can("read");
             })
-            .role("guest", |_| {})
+            .declare_role("guest")
             .role("user", |r| {
                 r.cannot("read");
             });
@@ -391,9 +525,12 @@ mod tests {
             f(&mut r);
             r.has_crud_entry()
         };
-        assert!(rights(|_| {}));
+        assert!(!rights(|_| {}));
         assert!(rights(|r| {
             r.can("read");
+        }));
+        assert!(rights(|r| {
+            r.can(Crud::READ | Crud::DELETE);
         }));
         assert!(rights(|r| {
             r.max_batch_size(3);
@@ -408,5 +545,34 @@ mod tests {
         assert!(!rights(|r| {
             r.command_max_batch_size("login", 2);
         }));
+    }
+
+    #[test]
+    fn declare_role_gives_a_crud_entry_and_keeps_rules() {
+        let security = ServiceSecurity::new()
+            .declare_role("guest")
+            .role("guest", |r| {
+                r.can("login");
+            });
+        let guest = security.rights("guest").expect("declared");
+        assert!(guest.has_crud_entry() && !guest.empty_declaration);
+        assert_eq!(guest.rules().len(), 1);
+        let security = ServiceSecurity::new()
+            .role("guest", |r| {
+                r.can("login");
+            })
+            .declare_role("guest");
+        assert!(
+            security
+                .rights("guest")
+                .is_some_and(RoleRights::has_crud_entry)
+        );
+    }
+
+    #[test]
+    fn an_empty_closure_is_marked_for_refusal() {
+        let security = ServiceSecurity::new().role("guest", |_| {});
+        let guest = security.rights("guest").expect("declared");
+        assert!(guest.empty_declaration && !guest.has_crud_entry());
     }
 }

@@ -12,7 +12,7 @@ use crate::context::Verb;
 use crate::error::{Denied, SetupError};
 
 use super::FastMap;
-use super::ability::{ActionSpec, RoleRights, Rule, ServiceSecurity};
+use super::ability::{RoleRights, Rule, ServiceSecurity, Target};
 use super::condition::Caller;
 use super::role::RoleGraph;
 use super::rules::{Field, RuleList};
@@ -226,8 +226,14 @@ impl Authorizer {
     ///
     /// - [`SetupError::DuplicateService`]: two services with one name;
     /// - [`SetupError::UnknownRole`]: rights declared for an undeclared role;
-    /// - [`SetupError::UnknownCommand`]: a rule or batch size names a
-    ///   command the service does not register;
+    /// - [`SetupError::UnknownAction`]: a rule's action string is neither
+    ///   a CRUD action nor a command the service registers (`cdur`, `reed`);
+    /// - [`SetupError::UnknownCommand`]: a `can_cmd` rule or a batch size
+    ///   names a command the service does not register;
+    /// - [`SetupError::CommandOfOtherService`]: a `can_cmd` rule names the
+    ///   command of another service's DTO;
+    /// - [`SetupError::EmptyRole`]: `ServiceSecurity::role` was given a
+    ///   closure that declares nothing (use `declare_role`);
     /// - [`SetupError::UnknownField`]: a condition or field list names a
     ///   field that the entity (CRUD and option rules, read projections)
     ///   or the command's DTO (command rules) does not have. Only the first
@@ -474,6 +480,23 @@ impl Names<'_> {
         }
     }
 
+    fn unknown_action(&self, action: &str) -> SetupError {
+        SetupError::UnknownAction {
+            service: self.service.to_owned(),
+            role: self.role.to_owned(),
+            action: action.to_owned(),
+        }
+    }
+
+    fn command_of_other_service(&self, command: &str, other: &str) -> SetupError {
+        SetupError::CommandOfOtherService {
+            service: self.service.to_owned(),
+            role: self.role.to_owned(),
+            command: command.to_owned(),
+            command_service: other.to_owned(),
+        }
+    }
+
     fn check_condition(&self, rule: &Rule, known: &KnownFields) -> Result<(), SetupError> {
         let Some(condition) = &rule.condition else {
             return Ok(());
@@ -497,40 +520,48 @@ fn compile_role(
     rights: &RoleRights,
     fields: &ServiceFields,
 ) -> Result<RoleTable, SetupError> {
+    if rights.empty_declaration {
+        return Err(SetupError::EmptyRole {
+            service: names.service.to_owned(),
+            role: names.role.to_owned(),
+        });
+    }
     let mut table = RoleTable::default();
     if rights.has_crud_entry() {
         table.crud = Some(Default::default());
     }
     for rule in &rights.rules {
-        match ActionSpec::parse(&rule.action) {
-            ActionSpec::Verbs(verbs) => {
+        match rule.action.target {
+            Target::Crud(set) => {
                 names.check_condition(rule, &fields.entity)?;
                 names.check_fields(rule.fields.as_deref(), &fields.entity)?;
                 let by_verb = table.crud.get_or_insert_with(Default::default);
-                for verb in verbs {
+                for verb in set.verbs() {
                     by_verb[verb_index(verb)].push(rule);
                 }
             }
-            ActionSpec::Command(command) => {
-                let dto = fields
-                    .commands
-                    .get(&command)
-                    .ok_or_else(|| names.unknown_command(&command))?;
+            Target::Command { service } => {
+                let command = rule.action();
+                if let Some(other) = service.filter(|s| *s != names.service) {
+                    return Err(names.command_of_other_service(command, other));
+                }
+                let dto = fields.commands.get(command).ok_or_else(|| match service {
+                    Some(_) => names.unknown_command(command),
+                    None => names.unknown_action(command),
+                })?;
                 names.check_condition(rule, dto)?;
                 names.check_fields(rule.fields.as_deref(), dto)?;
-                table
-                    .commands
-                    .entry(command.into_boxed_str())
-                    .or_default()
-                    .push(rule);
+                table.commands.entry(command.into()).or_default().push(rule);
             }
+            // Option rules live in their own list.
+            Target::Option => {}
         }
     }
     for rule in &rights.option_rules {
         names.check_condition(rule, &fields.entity)?;
         table
             .options
-            .entry(rule.action.clone().into_boxed_str())
+            .entry(rule.action().into())
             .or_default()
             .push(rule);
     }
@@ -564,7 +595,9 @@ mod tests {
 
     use super::*;
     use crate::security::condition::{Condition, Operand, eq, exists, in_, ne, user_id};
+    use crate::security::crud::Crud;
     use crate::security::role::Role;
+    use crate::shared::user::{LoginDto, ResetPasswordDto, TimeoutUserDto};
 
     fn block_on<F: std::future::Future>(future: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
@@ -631,7 +664,7 @@ mod tests {
             .role("user", |r| {
                 r.can("crud").when(eq("owner", user_id()));
             })
-            .role("guest", |_| {})
+            .declare_role("guest")
     }
 
     fn user_security() -> ServiceSecurity {
@@ -1298,6 +1331,213 @@ mod tests {
     }
 
     #[test]
+    fn declare_role_fails_crud_on_the_first_field_as_the_empty_closure_did() {
+        let data = obj(json!({ "title": "anon", "owner": "A" }));
+        let create = |security: ServiceSecurity| {
+            let authorizer =
+                Authorizer::new(graph(), vec![("post".into(), security, post_fields())], 100)
+                    .expect("valid");
+            decide(
+                &authorizer,
+                req(
+                    "post",
+                    Action::Crud(Verb::Post),
+                    GUEST,
+                    &[&data],
+                    &keys(&data),
+                ),
+            )
+        };
+        // Declared: a CRUD entry without rules, refused field by field.
+        assert_eq!(
+            create(ServiceSecurity::new().declare_role("guest")),
+            "Role guest is not allowed to POST post - guest failed on title "
+        );
+        // Rules declared beside it keep the entry.
+        let declared_with_rules = ServiceSecurity::new()
+            .declare_role("guest")
+            .role("guest", |r| {
+                r.can("read").fields(&["title"]);
+            });
+        assert_eq!(
+            create(declared_with_rules),
+            "Role guest is not allowed to POST post - guest failed on title "
+        );
+        // Not declared: no entry, refused on `all`.
+        assert_eq!(
+            create(ServiceSecurity::new()),
+            "Role guest is not allowed to POST post - guest failed on all "
+        );
+    }
+
+    #[test]
+    fn an_empty_closure_fails_at_setup() {
+        let err = setup(ServiceSecurity::new().role("guest", |_| {}));
+        let expected = SetupError::EmptyRole {
+            service: "user".into(),
+            role: "guest".into(),
+        };
+        assert_eq!(err.err(), Some(expected.clone()));
+        assert_eq!(
+            expected.to_string(),
+            "service user: role guest is declared with an empty closure; use `declare_role(\"guest\")` for a CRUD entry without rules, or remove it"
+        );
+        // Also next to a declaration that grants something.
+        let err = setup(
+            ServiceSecurity::new()
+                .role("guest", |r| {
+                    r.can("login");
+                })
+                .role("guest", |_| {}),
+        );
+        assert!(matches!(err, Err(SetupError::EmptyRole { .. })));
+    }
+
+    #[test]
+    fn a_typo_in_an_action_fails_at_setup() {
+        for typo in ["cdur", "reed", "Read", "crud "] {
+            let err = setup(ServiceSecurity::new().role("user", |r| {
+                r.can(typo).when(eq("id", user_id()));
+            }));
+            assert_eq!(
+                err.err(),
+                Some(SetupError::UnknownAction {
+                    service: "user".into(),
+                    role: "user".into(),
+                    action: typo.into(),
+                }),
+                "{typo:?}"
+            );
+        }
+        let err = setup(ServiceSecurity::new().role("guest", |r| {
+            r.cannot("reed");
+        }));
+        assert_eq!(
+            err.err().map(|e| e.to_string()).as_deref(),
+            Some(
+                "service user: a rule of role guest names action `reed`, which is neither a CRUD action (create, read, update, delete, crud, cru, ru, ...) nor a command the service registers"
+            )
+        );
+    }
+
+    #[test]
+    fn typed_verb_sets_decide_as_their_strings() {
+        let query = obj(json!({ "owner": "A" }));
+        let data = obj(json!({ "title": "t" }));
+        let decisions = |security: ServiceSecurity| {
+            let authorizer =
+                Authorizer::new(graph(), vec![("post".into(), security, post_fields())], 100)
+                    .expect("valid");
+            VERBS.map(|verb| {
+                let fields = if matches!(verb, Verb::Post | Verb::Patch) {
+                    keys(&data)
+                } else {
+                    Vec::new()
+                };
+                decide(
+                    &authorizer,
+                    req("post", Action::Crud(verb), A, &[&query], &fields),
+                )
+            })
+        };
+        let pairs: [(&str, Crud); 4] = [
+            ("crud", Crud::ALL),
+            ("cru", Crud::CREATE | Crud::READ | Crud::UPDATE),
+            ("rd", Crud::READ | Crud::DELETE),
+            ("update", Crud::UPDATE),
+        ];
+        for (text, set) in pairs {
+            let by_text = decisions(ServiceSecurity::new().role("user", |r| {
+                r.can(text).when(eq("owner", user_id()));
+            }));
+            let by_set = decisions(ServiceSecurity::new().role("user", |r| {
+                r.can(set).when(eq("owner", user_id()));
+            }));
+            assert_eq!(by_text, by_set, "{text}");
+        }
+    }
+
+    #[test]
+    fn can_cmd_grants_the_command() {
+        let security = ServiceSecurity::new()
+            .role("guest", |r| {
+                r.can_cmd::<LoginDto>();
+            })
+            .role("moderator", |r| {
+                r.can_cmd::<TimeoutUserDto>()
+                    .when(in_("allowedRoles", ["user"]));
+                r.cannot_cmd::<LoginDto>();
+            });
+        let authorizer = setup(security).expect("valid");
+        let dto = obj(json!({ "email": "a@b.c", "password": "x" }));
+        let (subjects, fields) = ([&dto], keys(&dto));
+        let login = |caller| AuthzRequest {
+            method: Verb::Post,
+            ..req("user", Action::Command("login"), caller, &subjects, &fields)
+        };
+        assert_eq!(decide(&authorizer, login(GUEST)), "ok guest");
+        let moderator = Caller {
+            user_id: Some("M"),
+            role: "moderator",
+        };
+        // The moderator's `cannot` fails it; its ancestor `guest` passes.
+        assert_eq!(decide(&authorizer, login(moderator)), "ok guest");
+        let timeout = obj(json!({ "userId": "u", "allowedRoles": ["user"] }));
+        let (subjects, fields) = ([&timeout], keys(&timeout));
+        let request = AuthzRequest {
+            method: Verb::Post,
+            ..req(
+                "user",
+                Action::Command("timeout_user"),
+                moderator,
+                &subjects,
+                &fields,
+            )
+        };
+        assert_eq!(decide(&authorizer, request), "ok moderator");
+        assert_eq!(
+            decide(
+                &authorizer,
+                AuthzRequest {
+                    caller: A,
+                    ..request
+                }
+            ),
+            "Role user is not allowed to POST user timeout_user - user failed on all - guest failed on all "
+        );
+    }
+
+    #[test]
+    fn can_cmd_of_an_unregistered_or_foreign_command_fails_at_setup() {
+        let err = setup(ServiceSecurity::new().role("guest", |r| {
+            r.can_cmd::<ResetPasswordDto>();
+        }));
+        assert_eq!(
+            err.err(),
+            Some(SetupError::UnknownCommand {
+                service: "user".into(),
+                role: "guest".into(),
+                command: "reset_password".into(),
+            })
+        );
+        let foreign = ServiceSecurity::new().role("guest", |r| {
+            r.can_cmd::<LoginDto>();
+        });
+        let err = Authorizer::new(graph(), vec![("post".into(), foreign, post_fields())], 100);
+        let expected = SetupError::CommandOfOtherService {
+            service: "post".into(),
+            role: "guest".into(),
+            command: "login".into(),
+            command_service: "user".into(),
+        };
+        assert_eq!(err.err(), Some(expected.clone()));
+        assert_eq!(
+            expected.to_string(),
+            "service post: a rule of role guest names command `login` of service `user`"
+        );
+    }
+
+    #[test]
     fn command_only_declaration_has_no_crud_entry() {
         let blog = blog();
         // In the user service, guest and user declared command rules only.
@@ -1399,12 +1639,19 @@ mod tests {
         let err = setup(ServiceSecurity::new().role("user", |r| {
             r.can("manage");
         }));
+        assert_eq!(
+            err.err(),
+            Some(SetupError::UnknownAction {
+                service: "user".into(),
+                role: "user".into(),
+                action: "manage".into(),
+            })
+        );
         let unknown_command = SetupError::UnknownCommand {
             service: "user".into(),
             role: "user".into(),
             command: "manage".into(),
         };
-        assert_eq!(err.err(), Some(unknown_command.clone()));
         assert_eq!(
             unknown_command.to_string(),
             "service user: a rule of role user names command `manage`, which the service does not register"
@@ -1413,7 +1660,7 @@ mod tests {
             r.command_max_batch_size("manage", 2);
         }));
         assert_eq!(err.err(), Some(unknown_command));
-        let err = setup(ServiceSecurity::new().role("root", |_| {}));
+        let err = setup(ServiceSecurity::new().declare_role("root"));
         assert_eq!(err.err(), Some(SetupError::UnknownRole("root".into())));
         let err = setup(ServiceSecurity::new().always_exclude_fields(&["passwd"]));
         assert_eq!(
@@ -1536,11 +1783,14 @@ mod tests {
     /// Only the guest role is declared, so the walk of `guest` is `[guest]`.
     fn guest_only(specs: &[RuleSpec]) -> Authorizer {
         let specs = specs.to_vec();
-        let security = ServiceSecurity::new().role("guest", move |r| {
-            for spec in &specs {
-                declare(r, spec);
-            }
-        });
+        let mut security = ServiceSecurity::new().declare_role("guest");
+        if !specs.is_empty() {
+            security = security.role("guest", move |r| {
+                for spec in &specs {
+                    declare(r, spec);
+                }
+            });
+        }
         Authorizer::new(graph(), vec![("post".into(), security, post_fields())], 100)
             .expect("valid")
     }
@@ -1564,13 +1814,16 @@ mod tests {
                     .iter()
                     .rev()
                     .find(|spec| {
-                        matches!(ActionSpec::parse(spec.action), ActionSpec::Verbs(v) if v.contains(&verb))
+                        Crud::parse(spec.action).is_some_and(|set| set.has(verb))
                             && match (&spec.fields, field) {
                                 (None, _) => true,
                                 (Some(_), None) => false,
                                 (Some(list), Some(f)) => list.contains(f),
                             }
-                            && spec.condition.as_ref().is_none_or(|c| c.evaluate(subject, caller).is_true())
+                            && spec
+                                .condition
+                                .as_ref()
+                                .is_none_or(|c| c.evaluate(subject, caller).is_true())
                     })
                     .is_some_and(|spec| spec.can)
             })

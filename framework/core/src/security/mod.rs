@@ -2,8 +2,9 @@
 //!
 //! Everything is forbidden unless a role rule allows it. An application
 //! declares its [`Role`]s once ([`RoleGraph`], loaded into casbin), and per
-//! service what each role may do ([`ServiceSecurity`]): CRUD actions,
-//! commands and request options, each optionally restricted to fields and to
+//! service what each role may do ([`ServiceSecurity`]): CRUD actions (a
+//! [`Crud`] set or eicrud's strings), commands (by DTO type with
+//! [`RoleRights::can_cmd`], or by name) and request options, each optionally restricted to fields and to
 //! subjects that satisfy a [`Condition`]. At start the [`Authorizer`] checks
 //! the declarations against the entities' and DTOs' fields and compiles them
 //! into plain tables; a request is then decided in memory, with eicrud's
@@ -34,7 +35,7 @@
 //!         r.can("crud").when(eq("owner", user_id()));
 //!         r.cannot("update").fields(&["owner"]);
 //!     })
-//!     .role("guest", |_| {});
+//!     .declare_role("guest");
 //! let fields = ServiceFields::new(KnownFields::new("Post", &["id", "title", "owner"]));
 //! let authorizer = Authorizer::new(roles, vec![("post".into(), post, fields)], 100)
 //!     .expect("rules name real fields");
@@ -62,15 +63,17 @@
 
 mod ability;
 mod condition;
+mod crud;
 mod engine;
 mod role;
 mod rules;
 
-pub use self::ability::{RoleRights, Rule, ServiceSecurity};
+pub use self::ability::{RoleRights, Rule, RuleAction, ServiceSecurity};
 pub use self::condition::{
     Caller, Condition, Operand, Truth, and, eq, exists, gt, gte, in_, lt, lte, ne, nin, not, or,
     user_id, user_role,
 };
+pub use self::crud::Crud;
 pub use self::engine::{Action, Authorized, Authorizer, AuthzRequest, KnownFields, ServiceFields};
 pub use self::role::{Role, RoleGraph};
 

@@ -16,7 +16,7 @@ use super::model_hooks::{ModelHooks, TypedRowHooks};
 use super::{DynService, Increment, Map};
 use crate::context::CrudContext;
 use crate::error::{Error, Result};
-use crate::shared::{DeleteResponse, FindResponse, PatchResponse};
+use crate::shared::{DeleteResponse, FindResponse, PatchResponse, Resource};
 use crate::storage::{Db, EntityInfo, create_table_statements, run_statements};
 
 /// The CRUD service of entity `E`: eicrud's operations, JSON in and JSON out,
@@ -47,6 +47,9 @@ use crate::storage::{Db, EntityInfo, create_table_statements, run_statements};
 /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 /// #     pub enum Relation {}
 /// #     impl ActiveModelBehavior for ActiveModel {}
+/// #     impl ferrocrud::shared::Resource for Model {
+/// #         const SERVICE: &'static str = "post";
+/// #     }
 /// # }
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> ferrocrud::Result<()> {
@@ -56,10 +59,10 @@ use crate::storage::{Db, EntityInfo, create_table_statements, run_statements};
 /// use serde_json::json;
 ///
 /// let db = Db::connect("sqlite::memory:").await?;
-/// let posts = CrudService::<post::Entity>::new("post", db)?;
+/// let posts = CrudService::<post::Entity>::new(db)?;
 /// posts.ensure_table().await?;
 ///
-/// let ctx = CrudContext::internal(Verb::Post, "post");
+/// let ctx = CrudContext::internal_for::<post::Model>(Verb::Post);
 /// let data = json!({"title": "first"}).as_object().cloned().unwrap();
 /// let created = posts.create(data, &ctx).await?;
 /// assert_eq!(created["title"], "first");
@@ -92,9 +95,10 @@ impl<E> fmt::Debug for CrudService<E> {
 impl<E> CrudService<E>
 where
     E: EntityTrait,
-    E::Model: JsonSchema,
+    E::Model: JsonSchema + Resource,
 {
-    /// A service named `name` (the path segment, kebab-case) over `db`.
+    /// The service of `E` over `db`, named by its Model's
+    /// [`Resource::SERVICE`] (the path segment, kebab-case).
     ///
     /// Reads the entity and its Model's JSON schema once.
     ///
@@ -102,7 +106,19 @@ where
     ///
     /// [`Error::Setup`] when ferrocrud cannot serve the entity (see
     /// [`EntityInfo::new`]).
-    pub fn new(name: &str, db: Db) -> Result<Self> {
+    pub fn new(db: Db) -> Result<Self> {
+        Self::named(<E::Model as Resource>::SERVICE, db)
+    }
+}
+
+impl<E> CrudService<E>
+where
+    E: EntityTrait,
+    E::Model: JsonSchema,
+{
+    /// The service of `E` under a name the framework chooses (the user
+    /// service is always `user`, whatever the application's user Model says).
+    pub(crate) fn named(name: &str, db: Db) -> Result<Self> {
         let schema = schemars::schema_for!(E::Model);
         let info = EntityInfo::new::<E>(&schema)?;
         let create_table = create_table_statements::<E>(db.backend());

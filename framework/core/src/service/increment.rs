@@ -190,7 +190,7 @@ mod tests {
     }
 
     async fn posts(db: crate::storage::Db) -> super::super::CrudService<post::Entity> {
-        let posts = super::super::CrudService::<post::Entity>::new("post", db)
+        let posts = super::super::CrudService::<post::Entity>::new(db)
             .expect("post service")
             .with_increment(Increment::new("likes", 1).when_any_set(&["title"]))
             .expect("valid increment");
@@ -199,7 +199,7 @@ mod tests {
     }
 
     fn ctx() -> crate::context::CrudContext {
-        crate::context::CrudContext::internal(crate::context::Verb::Patch, "post")
+        crate::context::CrudContext::internal_for::<post::Model>(crate::context::Verb::Patch)
     }
 
     async fn likes(posts: &super::super::CrudService<post::Entity>, id: &str) -> serde_json::Value {

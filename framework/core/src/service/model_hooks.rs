@@ -51,6 +51,9 @@ use crate::error::{Error, Result};
 /// #         pub title: String,
 /// #         pub slug: Option<String>,
 /// #     }
+/// #     impl ferrocrud::shared::Resource for Model {
+/// #         const SERVICE: &'static str = "post";
+/// #     }
 /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 /// #     pub enum Relation {}
 /// #     impl ActiveModelBehavior for ActiveModel {}
@@ -78,7 +81,7 @@ use crate::error::{Error, Result};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<()> {
 /// let db = Db::connect("sqlite::memory:").await?;
-/// let posts = CrudService::<post::Entity>::new("post", db)?.with_model_hooks(Slugs);
+/// let posts = CrudService::<post::Entity>::new(db)?.with_model_hooks(Slugs);
 /// posts.ensure_table().await?;
 /// let ctx = CrudContext::internal(Verb::Post, "post");
 /// let data = serde_json::json!({"title": "Hello World"});
@@ -278,6 +281,10 @@ mod tests {
             pub pin_set: Option<bool>,
         }
 
+        impl crate::shared::Resource for Model {
+            const SERVICE: &'static str = "note";
+        }
+
         #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
         pub enum Relation {}
 
@@ -427,7 +434,7 @@ mod tests {
     }
 
     async fn posts(db: Db) -> CrudService<post::Entity> {
-        let service = CrudService::<post::Entity>::new("post", db).expect("post service");
+        let service = CrudService::<post::Entity>::new(db).expect("post service");
         service.ensure_table().await.expect("post table");
         service
     }
@@ -597,7 +604,7 @@ mod tests {
     }
 
     crate::db_test!(model_hooks_see_secrets_they_write_and_refuse_rows, |db| {
-        let notes = CrudService::<note::Entity>::new("note", db.clone())
+        let notes = CrudService::<note::Entity>::new(db.clone())
             .expect("note service")
             .with_model_hooks(Pins);
         notes.ensure_table().await.expect("note table");

@@ -49,6 +49,10 @@ mod gadget {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl crate::shared::Resource for Model {
+        const SERVICE: &'static str = "gadget";
+    }
 }
 
 fn obj(value: Value) -> Map {
@@ -59,7 +63,7 @@ fn obj(value: Value) -> Map {
 }
 
 fn ctx() -> CrudContext {
-    CrudContext::internal(Verb::Post, "post")
+    CrudContext::internal_for::<post::Model>(Verb::Post)
 }
 
 fn ctx_with(options: Value) -> CrudContext {
@@ -69,13 +73,13 @@ fn ctx_with(options: Value) -> CrudContext {
 }
 
 async fn posts(db: Db) -> CrudService<post::Entity> {
-    let service = CrudService::<post::Entity>::new("post", db).expect("post service");
+    let service = CrudService::<post::Entity>::new(db).expect("post service");
     service.ensure_table().await.expect("post table");
     service
 }
 
 async fn gadgets(db: Db) -> CrudService<gadget::Entity> {
-    let service = CrudService::<gadget::Entity>::new("gadget", db).expect("gadget service");
+    let service = CrudService::<gadget::Entity>::new(db).expect("gadget service");
     service.ensure_table().await.expect("gadget table");
     service
 }
@@ -1320,6 +1324,10 @@ mod no_rename {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl crate::shared::Resource for Model {
+        const SERVICE: &'static str = "x";
+    }
 }
 
 #[allow(unreachable_pub)]
@@ -1346,6 +1354,10 @@ mod float32 {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl crate::shared::Resource for Model {
+        const SERVICE: &'static str = "x";
+    }
 }
 
 #[allow(unreachable_pub)]
@@ -1371,6 +1383,10 @@ mod int_key {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl crate::shared::Resource for Model {
+        const SERVICE: &'static str = "x";
+    }
 }
 
 fn setup_reason(result: Result<impl std::fmt::Debug>) -> String {
@@ -1383,11 +1399,11 @@ fn setup_reason(result: Result<impl std::fmt::Debug>) -> String {
 #[tokio::test]
 async fn unsupported_entities_fail_at_setup() {
     let db = crate::storage::testing::TestDb::sqlite().await;
-    let reason = setup_reason(CrudService::<no_rename::Entity>::new("x", db.clone()));
+    let reason = setup_reason(CrudService::<no_rename::Entity>::new(db.clone()));
     assert!(reason.contains("rename_all"), "{reason}");
-    let reason = setup_reason(CrudService::<float32::Entity>::new("x", db.clone()));
+    let reason = setup_reason(CrudService::<float32::Entity>::new(db.clone()));
     assert!(reason.contains("ratio"), "{reason}");
-    let reason = setup_reason(CrudService::<int_key::Entity>::new("x", db));
+    let reason = setup_reason(CrudService::<int_key::Entity>::new(db));
     assert!(reason.contains("primary key"), "{reason}");
 }
 

@@ -255,6 +255,10 @@ pub mod post {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl crate::shared::Resource for Model {
+        const SERVICE: &'static str = "post";
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ use sea_orm::entity::prelude::*;
 /// Declares a user Model: the account columns the user service needs, then
 /// the application's own fields.
 ///
-/// The Model derives `Clone`, `Debug`, `PartialEq`, sea-orm's
+/// The Model is the `user` service's [`Resource`](crate::shared::Resource)
+/// and derives `Clone`, `Debug`, `PartialEq`, sea-orm's
 /// `DeriveEntityModel`, serde's `Serialize` and `Deserialize` (camelCase on
 /// the wire) and schemars' `JsonSchema`, so the calling module needs
 /// `sea-orm`, `serde` and `schemars` among its crate's dependencies (as any
@@ -218,6 +219,10 @@ macro_rules! user_model {
             /// Last change.
             #[serde(with = "::ferrocrud::storage::timestamp")]
             pub updated_at: sea_orm::prelude::DateTimeUtc,
+        }
+
+        impl ::ferrocrud::shared::Resource for Model {
+            const SERVICE: &'static str = ::ferrocrud::shared::user::USER_SERVICE;
         }
     };
 }

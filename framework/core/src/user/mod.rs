@@ -167,7 +167,7 @@ where
     /// the column and the type it must have), or when the options are
     /// invalid (empty JWT secret, refused argon2 parameters).
     pub fn with_entity(db: Db, options: UserOptions, email: impl EmailService) -> Result<Self> {
-        let service = CrudService::<U>::new(USER_SERVICE, db.clone())?.into_core();
+        let service = CrudService::<U>::named(USER_SERVICE, db.clone())?.into_core();
         Ok(Self {
             accounts: AccountService::new(service, db, options, Arc::new(email))?,
             user: PhantomData,

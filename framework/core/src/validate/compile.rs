@@ -1,8 +1,11 @@
 //! Schema to rules: compiles a type's JSON Schema into [`ObjectRules`].
 //!
 //! Runs once at start. Every keyword is either understood, an annotation
-//! (`description`, `default`, ...), an `x-` extension, or refused with
-//! [`SetupError::UnsupportedSchema`]: a rule the validator cannot check never
+//! (`description`, `default`, ...), one of ferrocrud's `x-` extensions
+//! ([`ferrocrud_shared::schema::KNOWN`]), or refused: an unknown `x-` keyword
+//! with [`SetupError::UnknownKeyword`] (a misspelt `x-secrets` would
+//! otherwise send the field to clients), anything else with
+//! [`SetupError::UnsupportedSchema`]. A rule the validator cannot check never
 //! passes silently.
 
 use std::collections::HashMap;
@@ -13,7 +16,7 @@ use super::rules::{FieldRule, Kind, ObjectRules, ValueRule};
 use super::transform::Transform;
 use crate::config::ValidationOptions;
 use crate::error::SetupError;
-use ferrocrud_shared::schema::{DELETE, MAX_LENGTH, MAX_SIZE, SECRET, TRANSFORM};
+use ferrocrud_shared::schema::{DELETE, KNOWN, MAX_LENGTH, MAX_SIZE, SECRET, TRANSFORM};
 
 /// Keywords that only describe.
 const ANNOTATIONS: [&str; 15] = [
@@ -71,7 +74,7 @@ pub(crate) fn compile(
 }
 
 pub(super) fn is_annotation(keyword: &str) -> bool {
-    keyword.starts_with("x-") || ANNOTATIONS.contains(&keyword)
+    ANNOTATIONS.contains(&keyword) || KNOWN.contains(&keyword)
 }
 
 fn is_object_schema(map: &Map<String, Value>) -> bool {
@@ -153,8 +156,24 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// Refuses an `x-` keyword of `map` that ferrocrud does not know.
+    fn check_extensions(&self, map: &Map<String, Value>, path: &str) -> Result<(), SetupError> {
+        let unknown = map
+            .keys()
+            .find(|k| k.starts_with("x-") && !KNOWN.contains(&k.as_str()));
+        match unknown {
+            Some(keyword) => Err(SetupError::UnknownKeyword {
+                type_name: self.type_name.to_owned(),
+                path: path.to_owned(),
+                keyword: keyword.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The rules of an object schema with `properties`.
     fn object(&mut self, map: &Map<String, Value>, path: &str) -> Result<ObjectRules, SetupError> {
+        self.check_extensions(map, path)?;
         let mut required: &[Value] = &[];
         let mut properties = None;
         for (keyword, value) in map {
@@ -307,6 +326,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn map_inner(&mut self, map: &Map<String, Value>, path: &str) -> Result<ValueRule, SetupError> {
+        self.check_extensions(map, path)?;
         let has_rules = |except: &[&str]| {
             map.keys()
                 .any(|k| !is_annotation(k) && !except.contains(&k.as_str()))
@@ -658,6 +678,92 @@ mod tests {
         assert!(reason::<TransformOnNumber>().contains("holds no strings"));
         assert!(reason::<LengthOnText>().contains("not an array"));
         assert!(reason::<BadSize>().contains("x-max-size"));
+    }
+
+    /// A field whose secret flag is misspelt.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct MisspeltSecret {
+        #[schemars(extend("x-secrets" = true))]
+        password: String,
+    }
+
+    /// An optional field (`anyOf` or a type list) with an unknown keyword.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct MisspeltOnOption {
+        #[schemars(extend("x-maxsize" = 10))]
+        bio: Option<String>,
+    }
+
+    /// A nested object (a `$ref` with the keyword next to it).
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct MisspeltOnReference {
+        #[schemars(extend("x-delet" = true))]
+        inner: Pattern,
+    }
+
+    /// Every keyword ferrocrud knows, `x-managed` included.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct KnownExtensions {
+        #[schemars(extend("x-secret" = true, "x-managed" = true, "x-delete" = false))]
+        #[schemars(extend("x-max-size" = 10, "x-transform" = ["trim"]))]
+        name: String,
+        #[schemars(extend("x-max-length" = 3))]
+        tags: Vec<String>,
+    }
+
+    fn unknown_keyword<T: JsonSchema>() -> SetupError {
+        match Validator::for_type::<T>("Account", &ValidationOptions::default()) {
+            Err(err) => err,
+            Ok(_) => panic!("{} compiled", std::any::type_name::<T>()),
+        }
+    }
+
+    #[test]
+    fn refuses_unknown_extension_keywords_naming_them() {
+        let err = unknown_keyword::<MisspeltSecret>();
+        assert_eq!(
+            err,
+            SetupError::UnknownKeyword {
+                type_name: "Account".into(),
+                path: "password".into(),
+                keyword: "x-secrets".into(),
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "type Account: unknown schema keyword `x-secrets` on property `password` \
+             (known: x-max-size, x-max-length, x-transform, x-delete, x-secret, x-managed)"
+        );
+        assert!(matches!(
+            unknown_keyword::<MisspeltOnOption>(),
+            SetupError::UnknownKeyword { keyword, .. } if keyword == "x-maxsize"
+        ));
+        assert!(matches!(
+            unknown_keyword::<MisspeltOnReference>(),
+            SetupError::UnknownKeyword { keyword, path, .. } if keyword == "x-delet" && path == "inner"
+        ));
+        let on_type = json_schema!({
+            "type": "object",
+            "x-internal": true,
+            "properties": { "n": { "type": "integer" } }
+        });
+        let err = Validator::from_schema("Thing", &on_type, &ValidationOptions::default())
+            .expect_err("unknown keyword on the type");
+        assert_eq!(
+            err.to_string(),
+            "type Thing: unknown schema keyword `x-internal` on the type \
+             (known: x-max-size, x-max-length, x-transform, x-delete, x-secret, x-managed)"
+        );
+    }
+
+    #[test]
+    fn accepts_every_known_extension_keyword() {
+        Validator::for_type::<KnownExtensions>("Known", &ValidationOptions::default())
+            .expect("every keyword is known");
     }
 
     #[test]

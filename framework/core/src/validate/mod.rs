@@ -40,6 +40,12 @@
 //! | `#[schemars(extend("x-transform" = ["trim", "lowercase"]))]` | `x-transform` | – |
 //! | `#[schemars(extend("x-delete" = true))]`, `extend("x-secret" = true)` | `x-delete`, `x-secret` | – |
 //!
+//! Any other `x-` keyword is refused at start with
+//! [`SetupError::UnknownKeyword`],
+//! naming the keyword and the type: a misspelt `x-secrets` would otherwise be
+//! ignored and the field sent to clients. `x-managed` (a column only the
+//! server sets) is known too.
+//!
 //! Checks run in the table's order and the first failing one is reported: a
 //! value of the wrong type fails every check (`"many"` for a bounded integer
 //! reports `max`), and so does a missing required field. `Option` fields, and
