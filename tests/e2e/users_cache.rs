@@ -87,6 +87,18 @@ blog_test!(
         }
         let a = server;
         let b = a.another_instance().await;
+        // The test needs both caches on: each instance's listener connects
+        // in the background after start.
+        for instance in [&a, &b] {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            while !instance.users.hears_user_changes() {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "listener never connected"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
         let (id, first) = a.user("cache-two@blog.test").await;
         assert_token_ok(&a, &first, &id).await;
         assert_token_ok(&b, &first, &id).await;

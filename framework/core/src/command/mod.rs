@@ -210,8 +210,15 @@ impl<D: Command> Cmd<D> {
     ///     name: String,
     /// }
     ///
-    /// impl Command for HelloDto {
+    /// /// The service the command is served on.
+    /// enum Posts {}
+    ///
+    /// impl ferrocrud::shared::Resource for Posts {
     ///     const SERVICE: &'static str = "post";
+    /// }
+    ///
+    /// impl Command for HelloDto {
+    ///     type Service = Posts;
     ///     const NAME: &'static str = "hello";
     ///     type Return = String;
     /// }

@@ -101,6 +101,12 @@ impl UserCache {
         }
     }
 
+    /// Whether invalidations from other writers are being received (always
+    /// on SQLite, where there are none to hear).
+    pub(crate) fn is_live(&self) -> bool {
+        self.live.load(Ordering::Acquire)
+    }
+
     fn enabled(&self) -> bool {
         !self.ttl.is_zero() && self.capacity > 0 && self.live.load(Ordering::Acquire)
     }

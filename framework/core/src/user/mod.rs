@@ -312,6 +312,16 @@ impl AccountService {
         Ok(())
     }
 
+    /// Whether this instance hears of user writes made elsewhere: on
+    /// PostgreSQL, whether the listener of [`listen_for_user_changes`]
+    /// is connected (the user cache is off while it is not); always `true`
+    /// on SQLite.
+    ///
+    /// [`listen_for_user_changes`]: AccountService::listen_for_user_changes
+    pub fn hears_user_changes(&self) -> bool {
+        self.inner.cache.is_live()
+    }
+
     /// Drops user `id` from this instance's cache, after a write of its row.
     fn forget_cached(&self, id: &str) {
         self.inner.cache.forget(id);

@@ -736,7 +736,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "type Account: unknown schema keyword `x-secrets` on property `password` \
-             (known: x-max-size, x-max-length, x-transform, x-delete, x-secret, x-managed)"
+             (known: x-max-size, x-max-length, x-transform, x-delete, x-secret, x-managed, x-explicit)"
         );
         assert!(matches!(
             unknown_keyword::<MisspeltOnOption>(),
@@ -756,7 +756,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "type Thing: unknown schema keyword `x-internal` on the type \
-             (known: x-max-size, x-max-length, x-transform, x-delete, x-secret, x-managed)"
+             (known: x-max-size, x-max-length, x-transform, x-delete, x-secret, x-managed, x-explicit)"
         );
     }
 
