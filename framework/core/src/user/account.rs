@@ -138,7 +138,7 @@ impl AccountService {
     ///
     /// # Errors
     ///
-    /// As [`CrudUserService::create_account`].
+    /// As [`AccountService::create_account`].
     pub async fn ensure_account(&self, email: &str, password: &str, role: &str) -> Result<bool> {
         let email = email.trim().to_lowercase();
         if self.account_where(Col::Email, &email).await?.is_some() {

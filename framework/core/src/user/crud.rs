@@ -178,17 +178,17 @@ impl UserCrud {
         Ok(data)
     }
 
-    /// [`CrudService::create`] with the password hashed.
+    /// [`CrudService::create`](crate::service::CrudService::create) with the password hashed.
     ///
     /// # Errors
     ///
-    /// As [`CrudService::create`]; the password policy's errors.
+    /// As [`CrudService::create`](crate::service::CrudService::create); the password policy's errors.
     pub async fn create(&self, mut data: Map, ctx: &CrudContext) -> Result<Value> {
         self.hash_password(&mut data).await?;
         self.service.create(data, ctx).await
     }
 
-    /// [`CrudService::create_batch`] with the passwords hashed.
+    /// [`CrudService::create_batch`](crate::service::CrudService::create_batch) with the passwords hashed.
     ///
     /// # Errors
     ///
@@ -202,11 +202,11 @@ impl UserCrud {
         self.service.create_batch(hashed, ctx).await
     }
 
-    /// [`CrudService::patch`] under the user rules.
+    /// [`CrudService::patch`](crate::service::CrudService::patch) under the user rules.
     ///
     /// # Errors
     ///
-    /// As [`CrudService::patch`]; [`Error::ManagedField`] when the data sets
+    /// As [`CrudService::patch`](crate::service::CrudService::patch); [`Error::ManagedField`] when the data sets
     /// `rvkd`; the password policy's errors.
     ///
     /// # Cancel safety
@@ -220,15 +220,15 @@ impl UserCrud {
         written
     }
 
-    /// [`CrudService::patch_one`] under the user rules.
+    /// [`CrudService::patch_one`](crate::service::CrudService::patch_one) under the user rules.
     ///
     /// # Errors
     ///
-    /// As [`UserCrud::patch`] and [`CrudService::patch_one`].
+    /// As [`UserCrud::patch`] and [`CrudService::patch_one`](crate::service::CrudService::patch_one).
     ///
     /// # Cancel safety
     ///
-    /// As [`CrudService::patch_one`].
+    /// As [`CrudService::patch_one`](crate::service::CrudService::patch_one).
     pub async fn patch_one(
         &self,
         query: Map,
@@ -238,7 +238,7 @@ impl UserCrud {
         self.patch_one_with(query, data, &[], ctx).await
     }
 
-    /// [`CrudService::patch_one_with`] under the user rules.
+    /// [`CrudService::patch_one_with`](crate::service::CrudService::patch_one_with) under the user rules.
     ///
     /// # Errors
     ///
@@ -246,7 +246,7 @@ impl UserCrud {
     ///
     /// # Cancel safety
     ///
-    /// As [`CrudService::patch_one`].
+    /// As [`CrudService::patch_one`](crate::service::CrudService::patch_one).
     pub async fn patch_one_with(
         &self,
         query: Map,
@@ -261,7 +261,7 @@ impl UserCrud {
         written
     }
 
-    /// [`CrudService::patch_in`] under the user rules.
+    /// [`CrudService::patch_in`](crate::service::CrudService::patch_in) under the user rules.
     ///
     /// # Errors
     ///
@@ -284,7 +284,7 @@ impl UserCrud {
         written
     }
 
-    /// [`CrudService::patch_batch`] under the user rules.
+    /// [`CrudService::patch_batch`](crate::service::CrudService::patch_batch) under the user rules.
     ///
     /// # Errors
     ///
@@ -292,7 +292,7 @@ impl UserCrud {
     ///
     /// # Cancel safety
     ///
-    /// As [`CrudService::patch_batch`].
+    /// As [`CrudService::patch_batch`](crate::service::CrudService::patch_batch).
     pub async fn patch_batch(
         &self,
         updates: Vec<(Map, Map)>,
@@ -308,11 +308,11 @@ impl UserCrud {
         written
     }
 
-    /// [`CrudService::delete`], dropping the deleted users from the cache.
+    /// [`CrudService::delete`](crate::service::CrudService::delete), dropping the deleted users from the cache.
     ///
     /// # Errors
     ///
-    /// As [`CrudService::delete`].
+    /// As [`CrudService::delete`](crate::service::CrudService::delete).
     pub async fn delete(&self, query: Map, ctx: &CrudContext) -> Result<DeleteResponse> {
         let touched = Touched::by_query(&query);
         let deleted = self.service.delete(query, ctx).await;
@@ -320,11 +320,11 @@ impl UserCrud {
         deleted
     }
 
-    /// [`CrudService::delete_one`], dropping the deleted user from the cache.
+    /// [`CrudService::delete_one`](crate::service::CrudService::delete_one), dropping the deleted user from the cache.
     ///
     /// # Errors
     ///
-    /// As [`CrudService::delete_one`].
+    /// As [`CrudService::delete_one`](crate::service::CrudService::delete_one).
     pub async fn delete_one(&self, query: Map, ctx: &CrudContext) -> Result<DeleteResponse> {
         let touched = Touched::by_query(&query);
         let deleted = self.service.delete_one(query, ctx).await;
@@ -332,11 +332,11 @@ impl UserCrud {
         deleted
     }
 
-    /// [`CrudService::delete_in`], dropping the deleted users from the cache.
+    /// [`CrudService::delete_in`](crate::service::CrudService::delete_in), dropping the deleted users from the cache.
     ///
     /// # Errors
     ///
-    /// As [`CrudService::delete_in`].
+    /// As [`CrudService::delete_in`](crate::service::CrudService::delete_in).
     pub async fn delete_in(
         &self,
         ids: Vec<Value>,

@@ -64,7 +64,7 @@ impl AccountService {
     ///
     /// # Errors
     ///
-    /// As [`CrudUserService::login`].
+    /// As [`AccountService::login`].
     pub async fn authenticate_basic(&self, login: &str, password: &str) -> Result<CurrentUser> {
         let dto = LoginDto {
             email: login.trim().to_lowercase(),

@@ -1,6 +1,6 @@
 //! Two-factor login by emailed code, for users with `twoFA`.
 //!
-//! The second step of [`CrudUserService::login`], reached only once the
+//! The second step of [`AccountService::login`], reached only once the
 //! password is verified (eicrud checked and sent codes before the password,
 //! so anyone who knew an address could make it receive codes). A code is:
 //!
