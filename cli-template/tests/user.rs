@@ -129,7 +129,7 @@ async fn a_user_may_not_read_other_users() {
     let other = app.create_account("bob@example.com").await;
     let (client, _) = app.logged_in("ada@example.com").await;
     let err = client
-        .service::<Value>("user")
+        .service_named::<Value>("user")
         .find(json!({ "id": other }), CrudOptions::default())
         .await
         .expect_err("other users are not readable");
