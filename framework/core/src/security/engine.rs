@@ -276,7 +276,11 @@ impl Authorizer {
             request.subjects
         };
         let service = self.services.get(request.service);
-        let explicit: &[String] = service.map_or(&[], |s| &s.explicit);
+        // Only CRUD writes name entity fields; a command's fields are its DTO's.
+        let explicit: &[String] = match request.action {
+            Action::Crud(_) => service.map_or(&[], |s| &s.explicit),
+            Action::Command(_) => &[],
+        };
         let Some(walk) = self.roles.walk(request.caller.role) else {
             return Err(denied(
                 request,
@@ -388,9 +392,7 @@ fn check_role<'r>(
             }
         } else {
             for field in request.fields {
-                let checked = if explicit.iter().any(|e| e == field)
-                    && matches!(request.action, Action::Crud(_))
-                {
+                let checked = if explicit.iter().any(|e| e == field) {
                     Field::Explicit(field)
                 } else {
                     Field::Named(field)

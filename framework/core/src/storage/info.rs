@@ -300,16 +300,14 @@ impl EntityInfo {
     }
 
     /// Sets the flags of the column named `name` in the database, for the
-    /// columns a service owns whatever the Model's schema says. `false` when
-    /// there is no such column.
-    pub(crate) fn mark(&mut self, name: &str, secret: bool, managed: bool, explicit: bool) -> bool {
-        let Some(column) = self.columns.iter_mut().find(|c| c.name == name) else {
-            return false;
-        };
-        column.secret |= secret;
-        column.managed |= managed;
-        column.explicit |= explicit;
-        true
+    /// columns a service owns whatever the Model's schema says. Nothing
+    /// happens when there is no such column.
+    pub(crate) fn mark(&mut self, name: &str, secret: bool, managed: bool, explicit: bool) {
+        if let Some(column) = self.columns.iter_mut().find(|c| c.name == name) {
+            column.secret |= secret;
+            column.managed |= managed;
+            column.explicit |= explicit;
+        }
     }
 }
 
