@@ -6,8 +6,14 @@ owned posts through the eicrud wire (as @eicrud/client would), drives it with
 wrk and the Lua scripts of bench/wrk/, samples the server's CPU and memory from
 /proc, stops it, and after ROUNDS alternating rounds prints markdown tables of
 the medians: ferrocrud (the blog example) as a fraction of the ceiling and as a
-multiple of eicrud. Python 3.9+ standard library only. Every request goes to
-127.0.0.1; every wait is bounded.
+multiple of eicrud, and, given BASELINE_BIN, as a fraction of another build of the
+blog. Python 3.9+ standard library only. Every request goes to 127.0.0.1; every
+wait is bounded.
+
+In a round every server is started (each on a fresh database) and set up, then
+each scenario is measured on one server after the other, back to back, in an order
+that rotates from round to round: the runs a ratio compares are seconds apart, and
+every ratio is reported per round (paired), with its median and spread.
 
     python3 bench/bench.py                              (bench/run.sh runs this)
     python3 bench/bench.py --report results-<time>.json (prints the tables of a run again)
@@ -23,8 +29,11 @@ Environment (defaults in brackets):
   BENCH_WORK [/tmp/ferrocrud-bench]  scratch dir: peer copies, logs, results
   PEERS_DIR [../shared/peers]       where eicrud-server/ and ceiling/ are copied from (beside the checkout)
   BLOG_BIN [$CARGO_TARGET_DIR/release/blog]   PG_URL [postgres://postgres@127.0.0.1:5432]
-  FERROCRUD_PORT [3500] EICRUD_PORT [3100] CEILING_PORT [3600]
-  FERROCRUD_DB [ferrocrud_bench]   (the peers' start.sh drop and re-create `eicrud_peer` and `ceiling`)
+  BASELINE_BIN []  another build of the blog, measured as server `baseline` (added to SERVERS)
+  BASELINE_LABEL [baseline]  what the report calls that build (bench/run.sh: its commit)
+  FERROCRUD_PORT [3500] BASELINE_PORT [3501] EICRUD_PORT [3100] CEILING_PORT [3600]
+  FERROCRUD_DB [ferrocrud_bench] BASELINE_DB [ferrocrud_bench_baseline]
+  (the peers' start.sh drop and re-create `eicrud_peer` and `ceiling`)
 """
 
 import concurrent.futures
@@ -73,6 +82,10 @@ MIXED_LOGIN_CONNECTIONS = env_int("MIXED_LOGIN_CONNECTIONS", 16, 1)
 MIXED_RAMP = env_int("MIXED_RAMP", 2, 0)
 SETTLE_MAX = env_int("SETTLE_MAX", 30, 1)
 SERVERS = env_list("SERVERS", "ferrocrud,eicrud,ceiling")
+BASELINE_BIN = os.environ.get("BASELINE_BIN", "").strip()
+BASELINE_LABEL = os.environ.get("BASELINE_LABEL", "").strip() or "baseline"
+if BASELINE_BIN and "baseline" not in SERVERS:
+    SERVERS.insert(1, "baseline")
 SCENARIOS = env_list("SCENARIOS", "rdy,check_jwt,findOne,create,login,mixed")
 WORK = os.environ.get("BENCH_WORK") or "/tmp/ferrocrud-bench"
 PEERS_DIR = os.environ.get("PEERS_DIR") or os.path.normpath(
@@ -88,11 +101,14 @@ HZ = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
 RUN_ID = "b" + format(int(time.time() * 1000), "x")[-8:]
 
-KNOWN_SERVERS = ("ferrocrud", "eicrud", "ceiling")
+KNOWN_SERVERS = ("ferrocrud", "baseline", "eicrud", "ceiling")
 KNOWN_SCENARIOS = ("rdy", "check_jwt", "findOne", "create", "login", "mixed")
 for s in SERVERS:
     if s not in KNOWN_SERVERS:
         sys.exit(f"bench: unknown server {s} (known: {', '.join(KNOWN_SERVERS)})")
+if "baseline" in SERVERS and not BASELINE_BIN:
+    sys.exit("bench: the server `baseline` needs BASELINE_BIN (bench/run.sh sets it from BASELINE=<commit>)")
+SAME_WITHIN = 0.03  # a build is as fast as the baseline when the median paired ratio is >= 1 - this
 for s in SCENARIOS:
     if s not in KNOWN_SCENARIOS:
         sys.exit(f"bench: unknown scenario {s} (known: {', '.join(KNOWN_SCENARIOS)})")
@@ -186,7 +202,8 @@ class Monitor:
         self._thread.join(timeout=5)
         secs = max(time.monotonic() - self.t0, 1e-3)
         busy1, total1 = machine_jiffies()
-        self.cpu_pct = round((pid_jiffies(self.pid) - self.j0) / HZ / secs * 100)
+        self.cpu_s = (pid_jiffies(self.pid) - self.j0) / HZ
+        self.cpu_pct = round(self.cpu_s / secs * 100)
         dt = max(total1 - self.m0[1], 1)
         self.machine_busy_pct = round((busy1 - self.m0[0]) / dt * 100)
         self.rss_peak_mib = mib(self.peak_kib)
@@ -387,18 +404,24 @@ class Server:
 class Ferrocrud(Server):
     """examples/blog, release build, PostgreSQL, a fresh database each start."""
 
-    name = "ferrocrud"
-
-    def __init__(self):
-        self.port = env_int("FERROCRUD_PORT", 3500)
-        self.db = os.environ.get("FERROCRUD_DB") or "ferrocrud_bench"
-        self.dir = os.path.join(WORK, "ferrocrud")
+    def __init__(self, name="ferrocrud", binary=BLOG_BIN, port_var="FERROCRUD_PORT", port=3500,
+                 db_var="FERROCRUD_DB", db="ferrocrud_bench", label="examples/blog (release)"):
+        self.name = name
+        self.binary = binary
+        self.port = env_int(port_var, port)
+        self.db = os.environ.get(db_var) or db
+        self.dir = os.path.join(WORK, name)
         self.proc = None
-        self.describe = f"examples/blog (release), PostgreSQL database `{self.db}`"
+        self.describe = f"{label}, PostgreSQL database `{self.db}`"
+
+    @classmethod
+    def baseline(cls):
+        return cls("baseline", BASELINE_BIN, "BASELINE_PORT", 3501, "BASELINE_DB", "ferrocrud_bench_baseline",
+                   f"examples/blog at {BASELINE_LABEL} (release, `{BASELINE_BIN}`)")
 
     def prepare(self):
-        if not os.access(BLOG_BIN, os.X_OK):
-            raise RuntimeError(f"{BLOG_BIN} missing: cargo build --release -p blog (bench/run.sh does)")
+        if not os.access(self.binary, os.X_OK):
+            raise RuntimeError(f"{self.binary} missing: cargo build --release -p blog (bench/run.sh does)")
         os.makedirs(self.dir, exist_ok=True)
 
     def start(self):
@@ -415,7 +438,7 @@ class Ferrocrud(Server):
         for k in ("SEED_MOD_EMAIL", "SEED_MOD_PASSWORD", "SEED_ADMIN_EMAIL", "SEED_ADMIN_PASSWORD"):
             env.pop(k, None)
         logf = open(os.path.join(self.dir, "server.log"), "ab")
-        self.proc = subprocess.Popen([BLOG_BIN], cwd=self.dir, env=env, stdout=logf, stderr=logf,
+        self.proc = subprocess.Popen([self.binary], cwd=self.dir, env=env, stdout=logf, stderr=logf,
                                      stdin=subprocess.DEVNULL)
         logf.close()
         self.pid = self.proc.pid
@@ -596,6 +619,7 @@ def measure(server, setup, scenario):
     with Monitor(pid, DURATION + 90) as mon:
         r = wrk(script, server.base, DURATION, extra)
     r.update(cpu_pct=mon.cpu_pct, machine_busy_pct=mon.machine_busy_pct, rss_peak_mib=mon.rss_peak_mib,
+             cpu_us_per_request=round(mon.cpu_s / r["requests"] * 1e6, 2) if r["requests"] else None,
              rss_after_mib=mib(mem_kib(pid, "VmRSS")), settle_s=waited, background_busy_pct=background,
              loadavg1_before=round(load1, 2),
              warmup_non2xx=warm["non2xx"] if warm else 0, warmup_errors=warm["errors"] if warm else 0)
@@ -640,41 +664,67 @@ def measure_mixed(server, setup):
     }
 
 
-def run_server(server, round_no):
+def start_server(server, round_no):
+    """Starts a server on a fresh database and sets up what the scenarios need."""
     log(f"round {round_no}: starting {server.name} on {server.base}")
     t0 = time.monotonic()
     pid = server.start()
     rec = {"server": server.name, "round": round_no, "pid": pid, "scenarios": {}}
+    rec["rss_idle_mib"] = mib(mem_kib(pid, "VmRSS"))
+    log(f"{server.name}: pid {pid}, ready after {time.monotonic() - t0:.1f} s, RSS {rec['rss_idle_mib']} MiB; "
+        f"setting up accounts ({LOGIN_ACCOUNTS} for login) through the wire")
+    t1 = time.monotonic()
+    setup = Setup(server.base)
+    rec["setup_s"] = round(time.monotonic() - t1, 1)
+    rec["rss_after_setup_mib"] = mib(mem_kib(pid, "VmRSS"))
+    return rec, setup
+
+
+def run_scenario(server, setup, sc):
+    pid = server.pid
+    if not alive(pid):
+        raise RuntimeError(f"{server.name} (pid {pid}) died")
+    if sc == "mixed":
+        r = measure_mixed(server, setup)
+        a, lo = r["alone"], r["loaded"]
+        log(f"{server.name:9} mixed      check_jwt alone {a['rps']:>9.1f} req/s p99 {a['p99_ms']} ms | "
+            f"with {MIXED_LOGIN_CONNECTIONS} login conns {lo['rps']:>9.1f} req/s p99 {lo['p99_ms']} ms "
+            f"(logins {r['login']['rps']}/s) | keep {r['keep']} p99 x{r['p99_factor']} | "
+            f"non2xx {r['non2xx']} errors {r['errors']}")
+    else:
+        r = measure(server, setup, sc)
+        log(f"{server.name:9} {sc:10} {r['rps']:>9.1f} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  "
+            f"non2xx {r['non2xx']}  errors {r['errors']}  cpu {r['cpu_pct']}%  rss peak {r['rss_peak_mib']} MiB  "
+            f"(machine {r['machine_busy_pct']}% busy; {r['background_busy_pct']}% while idle)")
+    return r
+
+
+def rotated(items, k):
+    k %= len(items)
+    return items[k:] + items[:k]
+
+
+def run_round(servers, round_no):
+    """Starts every server, then measures each scenario on one server after the
+    other (the order rotates with the round and the scenario), then stops them."""
+    live = []  # (server, record, setup)
     try:
-        rec["rss_idle_mib"] = mib(mem_kib(pid, "VmRSS"))
-        log(f"{server.name}: pid {pid}, ready after {time.monotonic() - t0:.1f} s, RSS {rec['rss_idle_mib']} MiB; "
-            f"setting up accounts ({LOGIN_ACCOUNTS} for login) through the wire")
-        t1 = time.monotonic()
-        setup = Setup(server.base)
-        rec["setup_s"] = round(time.monotonic() - t1, 1)
-        rec["rss_after_setup_mib"] = mib(mem_kib(pid, "VmRSS"))
-        for sc in SCENARIOS:
-            if not alive(pid):
-                raise RuntimeError(f"{server.name} (pid {pid}) died")
-            if sc == "mixed":
-                r = measure_mixed(server, setup)
-                a, lo = r["alone"], r["loaded"]
-                log(f"{server.name:9} mixed      check_jwt alone {a['rps']:>9.1f} req/s p99 {a['p99_ms']} ms | "
-                    f"with {MIXED_LOGIN_CONNECTIONS} login conns {lo['rps']:>9.1f} req/s p99 {lo['p99_ms']} ms "
-                    f"(logins {r['login']['rps']}/s) | keep {r['keep']} p99 x{r['p99_factor']} | "
-                    f"non2xx {r['non2xx']} errors {r['errors']}")
-            else:
-                r = measure(server, setup, sc)
-                log(f"{server.name:9} {sc:10} {r['rps']:>9.1f} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  "
-                    f"non2xx {r['non2xx']}  errors {r['errors']}  cpu {r['cpu_pct']}%  rss peak {r['rss_peak_mib']} MiB  "
-                    f"(machine {r['machine_busy_pct']}% busy; {r['background_busy_pct']}% while idle)")
-            rec["scenarios"][sc] = r
-        rec["vm_hwm_mib"] = mib(mem_kib(pid, "VmHWM"))
-        rec["rss_end_mib"] = mib(mem_kib(pid, "VmRSS"))
+        for server in rotated(servers, round_no - 1):
+            live.append((server,) + start_server(server, round_no))
+        for i, sc in enumerate(SCENARIOS):
+            for server, rec, setup in rotated(live, round_no - 1 + i):
+                rec["scenarios"][sc] = run_scenario(server, setup, sc)
     finally:
-        server.stop()
-    log(f"{server.name}: stopped; VmHWM {rec.get('vm_hwm_mib')} MiB")
-    return rec
+        for server, rec, _ in live:
+            if server.pid:
+                rec["vm_hwm_mib"] = mib(mem_kib(server.pid, "VmHWM"))
+                rec["rss_end_mib"] = mib(mem_kib(server.pid, "VmRSS"))
+            try:
+                server.stop()
+            except Exception as e:  # noqa: BLE001 - stop the others all the same
+                log(f"stopping {server.name} failed: {e}")
+            log(f"{server.name}: stopped; VmHWM {rec.get('vm_hwm_mib')} MiB")
+    return [rec for _, rec, _ in live]
 
 
 # ---------------------------------------------------------------- report
@@ -705,15 +755,36 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def spread(ratios):
+    return "–" if not ratios else f"{min(ratios) * 100:.0f}–{max(ratios) * 100:.0f} %"
+
+
+def rounds_pct(ratios):
+    return "–" if not ratios else ", ".join(f"{r * 100:.0f}" for r in ratios)
+
+
 def verdict(ok):
     return "–" if ok is None else ("**met**" if ok else "**not met**")
 
 
 def report(records, started, info):
     by = {}  # (server, scenario) -> list of per-round results
+    per_round = {}  # (server, scenario) -> {round: result}
     for rec in records:
         for sc, r in rec["scenarios"].items():
             by.setdefault((rec["server"], sc), []).append(r)
+            per_round.setdefault((rec["server"], sc), {})[rec["round"]] = r
+
+    def paired(a, b, sc, value=lambda r: r["rps"]):
+        """a / b for each round in which both ran the scenario (the runs are seconds apart)."""
+        ra, rb = per_round.get((a, sc), {}), per_round.get((b, sc), {})
+        out = []
+        for n in sorted(ra):
+            if n in rb:
+                x, y = value(ra[n]), value(rb[n])
+                if x is not None and y:
+                    out.append(x / y)
+        return out
 
     def m(server, sc, key):
         return med([r[key] for r in by.get((server, sc), [])])
@@ -728,7 +799,7 @@ def report(records, started, info):
         if bad or err:
             invalid.append(f"{server} {sc}: {bad} non-2xx, {err} socket errors")
 
-    F, C, E = "ferrocrud", "ceiling", "eicrud"
+    F, B, C, E = "ferrocrud", "baseline", "ceiling", "eicrud"
     has = {s: any(rec["server"] == s for rec in records) for s in KNOWN_SERVERS}
     out = []
     w = out.append
@@ -737,7 +808,10 @@ def report(records, started, info):
     w(f"`{info['command']}`  ")
     w(f"DURATION={DURATION}s measured (+{WARMUP}s warm-up) per scenario, ROUNDS={ROUNDS} alternating, "
       f"CONNECTIONS={CONNECTIONS}, wrk {THREADS} threads, LOGIN_ACCOUNTS={LOGIN_ACCOUNTS}, "
-      f"mixed: {MIXED_LOGIN_CONNECTIONS} login connections. Figures are medians of the rounds.  ")
+      f"mixed: {MIXED_LOGIN_CONNECTIONS} login connections. In each round every server runs, and each scenario "
+      f"is measured on one server after the other (order rotating). Req/s, latencies and memory are medians of "
+      f"the rounds; a ratio is the median of the per-round ratios (each pairs two runs seconds apart), "
+      f"with their spread (lowest–highest).  ")
     w(f"Machine: {NCPU} CPUs ({info['cpu_model']}), {info['mem_gib']} GiB; load average at start "
       f"{info['loadavg_start']}; machine busy while the server under test sat idle between scenarios: "
       f"median {fmt(info['background_busy_median'], 0)} % (max {fmt(info['background_busy_max'], 0)} %) of all CPUs "
@@ -753,16 +827,35 @@ def report(records, started, info):
         n = sum(len(v) for v in by.values())
         w(f"Validity: 0 non-2xx answers and 0 socket errors in all {n} measured runs (and their warm-ups).")
     w("")
-    w("| scenario | ferrocrud req/s | ceiling req/s | eicrud req/s | ferrocrud / ceiling | target | | ferrocrud / eicrud |")
-    w("|---|---:|---:|---:|---:|---|---|---:|")
+    w("| scenario | ferrocrud req/s | ceiling req/s | eicrud req/s | ferrocrud / ceiling | spread | per round | "
+      "target | | ferrocrud / eicrud |")
+    w("|---|---:|---:|---:|---:|---|---|---|---|---:|")
     for sc in [s for s in SCENARIOS if s != "mixed"]:
         f, c, e = m(F, sc, "rps"), m(C, sc, "rps"), m(E, sc, "rps")
-        fc = ratio(f, c)
+        fc = paired(F, C, sc)
         tgt = TARGETS.get(sc)
-        ok = None if tgt is None or fc is None else fc >= tgt
-        w(f"| {sc} | {fmt(f)} | {fmt(c)} | {fmt(e)} | {pct(fc)} | {'≥ ' + pct(tgt) if tgt else '–'} | "
-          f"{verdict(ok)} | {times(ratio(f, e))} |")
+        ok = None if tgt is None or not fc else med(fc) >= tgt
+        w(f"| {sc} | {fmt(f)} | {fmt(c)} | {fmt(e)} | {pct(med(fc))} | {spread(fc)} | {rounds_pct(fc)} | "
+          f"{'≥ ' + pct(tgt) if tgt else '–'} | {verdict(ok)} | {times(med(paired(F, E, sc)))} |")
     w("")
+    if has[B]:
+        w(f"Against another build: **baseline** = {BASELINE_LABEL}. Same within {SAME_WITHIN * 100:.0f} % when "
+          f"the median of the per-round ratios is at least {pct(1 - SAME_WITHIN)}. Server CPU per request is "
+          f"the server's CPU time over the measured window divided by its requests.")
+        w("")
+        w("| scenario | ferrocrud req/s | baseline req/s | ferrocrud / baseline | spread | per round | "
+          f"within {SAME_WITHIN * 100:.0f} % | | CPU µs/request ferrocrud | baseline | ferrocrud / baseline | "
+          "ferrocrud / ceiling | baseline / ceiling |")
+        w("|---|---:|---:|---:|---|---|---|---|---:|---:|---:|---:|---:|")
+        for sc in [s for s in SCENARIOS if s != "mixed"]:
+            fb = paired(F, B, sc)
+            cpu_f, cpu_b = m(F, sc, "cpu_us_per_request"), m(B, sc, "cpu_us_per_request")
+            cpu_fb = paired(F, B, sc, lambda r: r.get("cpu_us_per_request"))
+            ok = None if not fb else med(fb) >= 1 - SAME_WITHIN
+            w(f"| {sc} | {fmt(m(F, sc, 'rps'))} | {fmt(m(B, sc, 'rps'))} | {pct(med(fb))} | {spread(fb)} | "
+              f"{rounds_pct(fb)} | {verdict(ok)} | | {fmt(cpu_f)} | {fmt(cpu_b)} | {times(med(cpu_fb))} | "
+              f"{pct(med(paired(F, C, sc)))} | {pct(med(paired(B, C, sc)))} |")
+        w("")
     w("Latency (ms; wrk, closed loop, 32 connections):")
     w("")
     w("| scenario | p50 ferrocrud | p50 ceiling | p50 eicrud | p99 ferrocrud | p99 ceiling | p99 eicrud | "
@@ -783,7 +876,7 @@ def report(records, started, info):
     w("| server | RSS after start | peak VmRSS under load (sampled /100 ms) | VmHWM (whole life: set-up + load) | "
       "ferrocrud VmHWM / this |")
     w("|---|---:|---:|---:|---:|")
-    for s in (F, C, E):
+    for s in (F, B, C, E):
         if has[s]:
             w(f"| {s} | {fmt(idle[s])} | {fmt(load_peak[s])} | {fmt(rss[s])} | "
               f"{'–' if s == F else times(ratio(rss[F], rss[s]))} |")
@@ -801,7 +894,7 @@ def report(records, started, info):
         w("| server | check_jwt req/s alone | with logins | kept | target | | p99 ms alone | with logins | "
           "p99 factor | target | | logins/s meanwhile |")
         w("|---|---:|---:|---:|---|---|---:|---:|---:|---|---|---:|")
-        for s in (F, C, E):
+        for s in (F, B, C, E):
             if not has[s]:
                 continue
             keep, fac = m(s, "mixed", "keep"), m(s, "mixed", "p99_factor")
@@ -815,7 +908,7 @@ def report(records, started, info):
     w("")
     w("| server | scenario | req/s per round | p99 ms per round | server CPU | non-2xx | errors |")
     w("|---|---|---|---|---:|---:|---:|")
-    for s in (F, C, E):
+    for s in (F, B, C, E):
         for sc in SCENARIOS:
             rs = by.get((s, sc))
             if not rs:
@@ -832,6 +925,16 @@ def report(records, started, info):
               f"{sum(r['errors'] for r in rs)} |")
     w("")
     return "\n".join(out), invalid
+
+
+def same_file_content(a, b):
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(1 << 20), fb.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
 
 
 def machine_info():
@@ -874,7 +977,7 @@ def main():
         sys.exit("bench: wrk is not installed (bench/run.sh installs it)")
     if LOGIN_ACCOUNTS < 128:
         log(f"warning: LOGIN_ACCOUNTS={LOGIN_ACCOUNTS} < 128: expect 425 answers from the 600 ms login gate")
-    make = {"ferrocrud": Ferrocrud, "eicrud": Eicrud, "ceiling": Ceiling}
+    make = {"ferrocrud": Ferrocrud, "baseline": Ferrocrud.baseline, "eicrud": Eicrud, "ceiling": Ceiling}
     servers = [make[s]() for s in SERVERS]
     model, mem = machine_info()
     loadavg = " / ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -885,8 +988,9 @@ def main():
     for s in servers:
         log(f"preparing {s.name}")
         s.prepare()
+    if BASELINE_BIN and "ferrocrud" in SERVERS and same_file_content(BLOG_BIN, BASELINE_BIN):
+        sys.exit(f"bench: {BLOG_BIN} and {BASELINE_BIN} are the same binary: nothing to compare")
     records = []
-    current = None
 
     def on_term(signum, frame):
         raise KeyboardInterrupt
@@ -894,24 +998,13 @@ def main():
     signal.signal(signal.SIGTERM, on_term)
     try:
         for rnd in range(1, ROUNDS + 1):
-            k = (rnd - 1) % len(servers)
-            for s in servers[k:] + servers[:k]:  # alternate the order from round to round
-                current = s
-                records.append(run_server(s, rnd))
-                current = None
+            records.extend(run_round(servers, rnd))
     except KeyboardInterrupt:
         log("interrupted")
-        if current:
-            current.stop()
         for s in servers:
             s.cleanup()
         sys.exit(130)
     except Exception:
-        if current:
-            try:
-                current.stop()
-            except Exception as e:  # noqa: BLE001 - report the first error
-                log(f"stop failed: {e}")
         for s in servers:
             s.cleanup()
         raise
@@ -938,7 +1031,8 @@ def main():
         json.dump({"started": started.isoformat(), "settings": {
             "DURATION": DURATION, "WARMUP": WARMUP, "ROUNDS": ROUNDS, "CONNECTIONS": CONNECTIONS,
             "THREADS": THREADS, "LOGIN_ACCOUNTS": LOGIN_ACCOUNTS, "MIXED_LOGIN_CONNECTIONS": MIXED_LOGIN_CONNECTIONS,
-            "MIXED_RAMP": MIXED_RAMP, "SERVERS": SERVERS, "SCENARIOS": SCENARIOS}, "info": info,
+            "MIXED_RAMP": MIXED_RAMP, "SERVERS": SERVERS, "SCENARIOS": SCENARIOS,
+            "BASELINE_LABEL": BASELINE_LABEL}, "info": info,
             "records": records}, f, indent=1)
     with open(out_md, "w") as f:
         f.write(table + "\n")

@@ -5,7 +5,7 @@
 #   bench/instructions.sh                       # the blog, check_jwt, 3000 requests
 #   SERVER=ceiling SCENARIO=findOne bench/instructions.sh
 #
-# Env: SERVER (blog | ceiling), SCENARIO (check_jwt | findOne), REQUESTS (3000),
+# Env: SERVER (blog | ceiling), SCENARIO (check_jwt | findOne | create), REQUESTS (3000),
 # TOP (20 functions listed), BLOG_BIN ($CARGO_TARGET_DIR/release/blog),
 # CEILING_BIN ($BENCH_WORK/ceiling/target/release/ceiling: built by a bench/run.sh
 # run), BENCH_WORK (/tmp/ferrocrud-bench), PG_URL (postgres://postgres@127.0.0.1:5432).
@@ -36,7 +36,7 @@ fi
 for tool in curl psql python3; do
   command -v "$tool" >/dev/null || { echo "instructions: $tool is needed" >&2; exit 1; }
 done
-case "$SCENARIO" in check_jwt | findOne) ;; *) echo "instructions: SCENARIO is check_jwt or findOne" >&2; exit 1 ;; esac
+case "$SCENARIO" in check_jwt | findOne | create) ;; *) echo "instructions: SCENARIO is check_jwt, findOne or create" >&2; exit 1 ;; esac
 
 mkdir -p "$WORK"
 out="$WORK/callgrind-$SERVER-$SCENARIO.out"
@@ -94,6 +94,10 @@ common = (f"Host: 127.0.0.1:{port}\r\nAccept: application/json, text/plain, */*\
           "Accept-Encoding: gzip, compress, deflate, br\r\nConnection: keep-alive\r\n")
 if scenario == "check_jwt":
     request = f"PATCH /crud/s/user/cmd/check_jwt HTTP/1.1\r\n{common}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+elif scenario == "create":
+    body = json.dumps({"owner": user_id, "title": "load post", "content": "y" * 200}, separators=(",", ":"))
+    request = (f"POST /crud/s/post/one HTTP/1.1\r\n{common}Content-Type: application/json\r\n"
+               f"Content-Length: {len(body)}\r\n\r\n{body}")
 else:
     post = call("POST", "/crud/s/post/one", {"owner": user_id, "title": "load post", "content": "y" * 200}, token)["id"]
     query = urllib.parse.quote(json.dumps({"id": post, "owner": user_id}, separators=(",", ":")), safe=":,")
@@ -111,7 +115,7 @@ def send(n):
             end = buffer.find(b"\r\n\r\n")
             if end >= 0:
                 head = buffer[:end].decode()
-                if not head.startswith("HTTP/1.1 200"):
+                if not head.startswith(("HTTP/1.1 200", "HTTP/1.1 201")):
                     sys.exit(f"instructions: unexpected answer {head.splitlines()[0]}")
                 length = next(int(l.split(":", 1)[1]) for l in head.split("\r\n") if l.lower().startswith("content-length:"))
                 if len(buffer) >= end + 4 + length:
