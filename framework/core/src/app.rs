@@ -34,6 +34,7 @@ use std::sync::Arc;
 use crate::command::{Cmd, CommandSpec, usage};
 use crate::config::{HttpOptions, LimitOptions, ValidationOptions};
 use crate::error::{Result, SetupError};
+use crate::fast_map::FastMap;
 use crate::security::{Authorizer, KnownFields, Role, RoleGraph, ServiceFields, ServiceSecurity};
 use crate::service::DynService;
 use crate::shared::Command;
@@ -50,7 +51,7 @@ pub struct App {
 /// Everything the request path reads, resolved at start.
 #[derive(Debug)]
 pub(crate) struct AppState {
-    pub(crate) services: HashMap<String, ServiceEntry>,
+    pub(crate) services: FastMap<String, ServiceEntry>,
     pub(crate) authorizer: Authorizer,
     pub(crate) users: Option<AccountService>,
     pub(crate) limits: LimitOptions,
@@ -71,7 +72,7 @@ pub(crate) struct ServiceEntry {
     pub(crate) id_field: String,
     /// Wire names of the fields no client write may set (`x-managed`).
     pub(crate) managed_fields: Box<[String]>,
-    pub(crate) commands: HashMap<String, CommandEntry>,
+    pub(crate) commands: FastMap<String, CommandEntry>,
 }
 
 /// A command with its compiled DTO validator.
@@ -301,7 +302,7 @@ impl AppBuilder {
         let roles = Arc::new(RoleGraph::new(self.roles, &self.guest_role).await?);
         crate::storage::ensure_table::<usage::Entity>(&self.db).await?;
 
-        let mut commands: HashMap<String, HashMap<String, CommandEntry>> = HashMap::new();
+        let mut commands: HashMap<String, FastMap<String, CommandEntry>> = HashMap::new();
         for spec in self.commands {
             let validator =
                 Validator::from_schema(&spec.dto_type, &spec.dto_schema, &self.validation)?;
@@ -324,7 +325,7 @@ impl AppBuilder {
             );
         }
 
-        let mut services = HashMap::new();
+        let mut services = FastMap::default();
         let mut securities = Vec::new();
         for (service, security) in self.services {
             let name = service.name().to_owned();
@@ -408,7 +409,7 @@ impl AppBuilder {
 }
 
 /// Renders the OpenAPI document of the served services, in name order.
-fn openapi_document(title: &(String, String), services: &HashMap<String, ServiceEntry>) -> String {
+fn openapi_document(title: &(String, String), services: &FastMap<String, ServiceEntry>) -> String {
     let mut names: Vec<&String> = services.keys().collect();
     names.sort();
     let docs: Vec<crate::openapi::ServiceDoc<'_>> = names

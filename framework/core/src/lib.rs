@@ -61,6 +61,7 @@ pub mod config;
 pub mod context;
 pub mod email;
 pub mod error;
+mod fast_map;
 pub mod http;
 mod openapi;
 pub mod prelude;

@@ -99,6 +99,10 @@ fn segment(raw: &str) -> Option<Cow<'_, str>> {
     if raw.is_empty() {
         return None;
     }
+    if !raw.as_bytes().contains(&b'%') {
+        // Nothing to decode, and a `&str` is already UTF-8.
+        return Some(Cow::Borrowed(raw));
+    }
     percent_encoding::percent_decode_str(raw).decode_utf8().ok()
 }
 

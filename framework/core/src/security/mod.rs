@@ -77,7 +77,6 @@ pub use self::crud::Crud;
 pub use self::engine::{Action, Authorized, Authorizer, AuthzRequest, KnownFields, ServiceFields};
 pub use self::role::{Role, RoleGraph};
 
-/// The compiled tables' maps. Their keys are the application's own names
-/// and texts, fixed at start-up, so a fast hash is safe; a decision makes
-/// several lookups.
-type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+// The compiled tables' maps: their keys are the application's own names
+// and texts, fixed at start-up; a decision makes several lookups.
+use crate::fast_map::FastMap;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
 
 use crate::error::SetupError;
+use crate::fast_map::FastMap;
 
 /// The casbin model the role graph lives in: `g` links a role (or, later, a
 /// user) to a parent role; `p` lines are for run-time grants. The matcher is
@@ -132,8 +133,8 @@ impl Role {
 /// # });
 /// ```
 pub struct RoleGraph {
-    roles: HashMap<String, Role>,
-    walks: HashMap<String, Vec<Arc<str>>>,
+    roles: FastMap<String, Role>,
+    walks: FastMap<String, Vec<Arc<str>>>,
     guest_role: String,
     enforcer: Enforcer,
 }
@@ -196,7 +197,7 @@ impl RoleGraph {
             .collect();
 
         Ok(Self {
-            roles: by_name,
+            roles: by_name.into_iter().collect(),
             walks,
             guest_role: guest_role.to_owned(),
             enforcer,

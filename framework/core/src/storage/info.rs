@@ -1,13 +1,12 @@
 //! [`EntityInfo`]: what ferrocrud knows of an entity's table, built once.
 
-use std::collections::HashMap;
-
 use sea_orm::sea_query::ColumnType;
 use sea_orm::{
     ColumnTrait, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait,
 };
 
 use crate::error::SetupError;
+use crate::fast_map::FastMap;
 use crate::shared::schema;
 
 /// The wire name of the column every entity keeps its creation time in.
@@ -105,7 +104,7 @@ pub struct EntityInfo {
     table: &'static str,
     type_name: String,
     columns: Vec<ColumnInfo>,
-    by_wire: HashMap<String, usize>,
+    by_wire: FastMap<String, usize>,
     id: usize,
     created_at: Option<usize>,
     updated_at: Option<usize>,
@@ -198,7 +197,7 @@ impl EntityInfo {
             )));
         }
 
-        let by_wire: HashMap<String, usize> = columns
+        let by_wire: FastMap<String, usize> = columns
             .iter()
             .enumerate()
             .map(|(i, c)| (c.wire.clone(), i))

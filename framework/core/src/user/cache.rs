@@ -19,7 +19,6 @@
 //! A load that raced with an invalidation is not stored: each invalidation
 //! moves a generation counter, and a row read before the move is discarded.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockWriteGuard};
 use std::time::{Duration, Instant};
@@ -27,6 +26,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use crate::fast_map::FastMap;
 use crate::storage::parse_timestamp;
 
 /// What a token check needs of a user, shared by the requests that use it.
@@ -78,7 +78,7 @@ struct Entry {
 /// Users by id, dropped on every change (see the module documentation).
 #[derive(Debug)]
 pub(crate) struct UserCache {
-    entries: RwLock<HashMap<String, Entry>>,
+    entries: RwLock<FastMap<String, Entry>>,
     /// Moves on every invalidation, under the write lock.
     generation: AtomicU64,
     /// Whether invalidations from other writers are being received.
@@ -93,7 +93,7 @@ impl UserCache {
     /// listener says so.
     pub(crate) fn new(ttl: Duration, capacity: usize, live: bool) -> Self {
         Self {
-            entries: RwLock::new(HashMap::new()),
+            entries: RwLock::new(FastMap::default()),
             generation: AtomicU64::new(0),
             live: AtomicBool::new(live),
             ttl,
@@ -183,7 +183,7 @@ impl UserCache {
         self.entries.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<String, Entry>> {
+    fn write(&self) -> RwLockWriteGuard<'_, FastMap<String, Entry>> {
         // A panic while holding the lock leaves the map consistent (every
         // mutation is a single call), so a poisoned lock is still usable.
         self.entries.write().unwrap_or_else(|e| e.into_inner())

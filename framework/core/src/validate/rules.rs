@@ -5,7 +5,6 @@
 //! the schema is gone by then.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use regex::Regex;
@@ -14,6 +13,7 @@ use serde_json::{Map, Number, Value};
 use super::Mode;
 use super::format::{Format, utf16_len};
 use super::transform::Transform;
+use crate::fast_map::FastMap;
 
 /// Constraint name of an unknown property.
 pub(crate) const WHITELIST: &str = "whitelistValidation";
@@ -489,7 +489,7 @@ pub(crate) enum Nested {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ObjectRules {
     pub(crate) fields: Vec<FieldRule>,
-    index: HashMap<String, usize>,
+    index: FastMap<String, usize>,
     /// Size limit of unknown keys.
     pub(crate) unknown_max_size: Option<usize>,
     /// Fields with transforms.

@@ -101,15 +101,35 @@ pub(crate) fn json_len(value: &Value) -> usize {
 
 /// Length of a JSON string literal: quotes, escapes, UTF-16 code units.
 fn string_len(s: &str) -> usize {
+    // Byte by byte (no char decoding): each byte adds its share of the
+    // literal's length, from a table.
     2 + s
-        .chars()
-        .map(|c| match c {
-            '"' | '\\' | '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => 2,
-            '\0'..='\u{1f}' => 6,
-            c => c.len_utf16(),
-        })
+        .bytes()
+        .map(|b| usize::from(LITERAL_LEN[usize::from(b)]))
         .sum::<usize>()
 }
+
+/// What each byte of a UTF-8 string adds to the length of its JSON literal
+/// in UTF-16 code units: 2 for the characters JSON escapes with a backslash
+/// and a letter, 6 for the other control characters (`\u00XX`), 1 for other
+/// ASCII and for the first byte of a 2- or 3-byte sequence, 2 for the first
+/// byte of a 4-byte one (a surrogate pair), 0 for continuation bytes.
+static LITERAL_LEN: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b'"' | b'\\' | 0x08 | 0x0c | b'\n' | b'\r' | b'\t' => 2,
+            0x00..=0x1f => 6,
+            0x20..=0x7f => 1,
+            0x80..=0xbf => 0,
+            0xc0..=0xef => 1,
+            0xf0..=0xff => 2,
+        };
+        b += 1;
+    }
+    table
+};
 
 fn number_len(n: &Number) -> usize {
     if let Some(u) = n.as_u64() {
@@ -198,6 +218,21 @@ mod tests {
         assert_eq!(json_len(&json!("\u{1}")), 8);
         assert_eq!(json_len(&json!("é😀")), 2 + 3);
         assert_eq!(json_len(&json!("/\u{7f}\u{2028}")), 5);
+    }
+
+    proptest! {
+        #[test]
+        fn string_len_counts_as_javascript_does(s in any::<String>()) {
+            let expected = 2 + s
+                .chars()
+                .map(|c| match c {
+                    '"' | '\\' | '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => 2,
+                    '\0'..='\u{1f}' => 6,
+                    c => c.len_utf16(),
+                })
+                .sum::<usize>();
+            prop_assert_eq!(string_len(&s), expected);
+        }
     }
 
     #[test]
