@@ -171,6 +171,8 @@ error_codes! {
     NotFound = 111, "Not found";
     /// The mail transport failed; nothing was changed, try again later.
     MailNotSent = 112, "The email could not be sent. Please try again later.";
+    /// A request body that is not `application/json` (415).
+    UnsupportedMediaType = 113, "The request body must be application/json";
     /// Something went wrong on the server; details are in its log.
     Internal = 500, "Internal server error";
 }

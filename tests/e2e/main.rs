@@ -12,6 +12,7 @@ mod commands_modes;
 mod crud_batches;
 mod crud_in_ids;
 mod crud_options;
+mod hardening;
 mod login_lockout;
 mod login_passwords;
 mod login_support;

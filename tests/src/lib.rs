@@ -308,6 +308,12 @@ impl TestServer {
                 .header("content-type", "application/json")
                 .body(body.to_string());
         }
+        if let Some((content_type, body)) = request.raw_body {
+            if !content_type.is_empty() {
+                builder = builder.header("content-type", content_type);
+            }
+            builder = builder.body(body);
+        }
         let response = builder.send().await.expect("server answers");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -433,6 +439,7 @@ pub struct Request<'a> {
     query: Option<Value>,
     options: Option<Value>,
     body: Option<Value>,
+    raw_body: Option<(&'a str, String)>,
     token: Option<&'a str>,
     headers: &'a [(&'a str, String)],
 }
@@ -446,6 +453,7 @@ impl<'a> Request<'a> {
             query: None,
             options: None,
             body: None,
+            raw_body: None,
             token: None,
             headers: &[],
         }
@@ -471,6 +479,12 @@ impl<'a> Request<'a> {
     /// The JSON body.
     pub fn body(mut self, body: Value) -> Self {
         self.body = Some(body);
+        self
+    }
+
+    /// A body as it is, sent with that `Content-Type` (none when empty).
+    pub fn raw_body(mut self, content_type: &'a str, body: impl Into<String>) -> Self {
+        self.raw_body = Some((content_type, body.into()));
         self
     }
 

@@ -31,6 +31,10 @@ pub enum Error {
     /// The body is larger than the server accepts.
     #[error("request body too large")]
     BodyTooLarge,
+    /// A request body whose `Content-Type` is not `application/json`
+    /// (a cross-site form cannot send one).
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
     /// A request shape the route does not accept (e.g. a non-object query).
     #[error("bad request: {0}")]
     BadRequest(&'static str),

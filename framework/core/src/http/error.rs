@@ -74,6 +74,11 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
             C::BodyTooLarge,
             "Request body is too large",
         ),
+        Error::UnsupportedMediaType => WireParts::plain(
+            S::UNSUPPORTED_MEDIA_TYPE,
+            C::UnsupportedMediaType,
+            C::UnsupportedMediaType.text(),
+        ),
         Error::BadRequest(text) => WireParts::plain(S::BAD_REQUEST, C::ValidationError, *text),
         Error::Validation(v) => WireParts::plain(S::BAD_REQUEST, C::ValidationError, v.to_string()),
         Error::FieldTooBig { field, size, max } => WireParts::coded(

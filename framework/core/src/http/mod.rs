@@ -172,6 +172,9 @@ impl Incoming {
         let body = axum::body::to_bytes(body, state.http.body_limit)
             .await
             .map_err(|_| Error::BodyTooLarge)?;
+        if !body.is_empty() && !is_json(&headers) {
+            return Err(Error::UnsupportedMediaType.into());
+        }
         Ok(Self {
             verb,
             headers,
@@ -201,6 +204,18 @@ fn object(value: Option<Value>) -> Result<Map<String, Value>, Error> {
         Some(Value::Object(map)) => Ok(map),
         Some(_) => Err(Error::BadRequest("the data must be a JSON object")),
     }
+}
+
+/// Whether the request says its body is JSON: `application/json`, with any
+/// parameters (`; charset=utf-8`), in any case. HTML forms cannot send that
+/// type across sites without a CORS preflight, so a body of another type is
+/// refused before the credentials are read.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 fn verb_of(method: &Method) -> Option<Verb> {
