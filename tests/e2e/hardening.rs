@@ -3,17 +3,43 @@
 
 use ferrocrud_tests::{Answer, Request, TestServer, blog_test};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::users_support::PASSWORD;
 
-/// The code of a body that is not JSON.
+/// eicrud's `ValidationError` code, and the code of a body that is not JSON.
+const VALIDATION: u64 = 10;
 const UNSUPPORTED_MEDIA_TYPE: u64 = 113;
 
 async fn login_with(server: &TestServer, content_type: &str, body: &str) -> Answer {
     server
         .send(Request::new(Method::PATCH, "/crud/s/user/cmd/login").raw_body(content_type, body))
         .await
+}
+
+async fn posts_of(server: &TestServer, token: &str, owner: &str) -> Vec<Value> {
+    let answer = server
+        .send(
+            Request::crud(Method::GET, "post", "many")
+                .query(json!({ "owner": owner }))
+                .token(Some(token)),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json()["data"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn assert_nul_refused(answer: &Answer, field: &str) {
+    assert_eq!(answer.status, 400, "{}", answer.text);
+    assert_eq!(answer.code(), Some(VALIDATION), "{}", answer.text);
+    let message = answer.message();
+    assert!(
+        message.contains(&format!("property {field} ")) && message.contains("noNulCharacter"),
+        "{message}"
+    );
 }
 
 blog_test!(
@@ -76,5 +102,95 @@ blog_test!(
             )
             .await;
         assert_eq!(answer.status, 200, "{}", answer.text);
+    }
+);
+
+blog_test!(
+    async fn a_nul_character_in_a_login_email_is_a_400_naming_the_field(server: TestServer) {
+        let answer = server
+            .cmd(
+                Method::PATCH,
+                "user",
+                "login",
+                json!({ "email": "nul\u{0}@blog.test", "password": PASSWORD }),
+                None,
+            )
+            .await;
+        assert_nul_refused(&answer, "email");
+        let answer = server
+            .cmd(
+                Method::POST,
+                "user",
+                "create_account",
+                json!({ "email": "nul\u{0}@blog.test", "password": PASSWORD, "role": "user" }),
+                None,
+            )
+            .await;
+        assert_nul_refused(&answer, "email");
+    }
+);
+
+blog_test!(
+    async fn a_nul_character_in_basic_credentials_is_a_400(server: TestServer) {
+        use base64::Engine as _;
+        let credentials = base64::engine::general_purpose::STANDARD
+            .encode(format!("nul\u{0}@blog.test:{PASSWORD}"));
+        let header = [("authorization", format!("Basic {credentials}"))];
+        let answer = server
+            .send(
+                Request::new(Method::PATCH, "/crud/s/user/cmd/check_jwt")
+                    .body(json!({}))
+                    .headers(&header),
+            )
+            .await;
+        assert_eq!(answer.status, 400, "{}", answer.text);
+    }
+);
+
+blog_test!(
+    async fn a_nul_character_in_created_or_patched_text_is_a_400_and_writes_nothing(
+        server: TestServer,
+    ) {
+        let (owner, token) = server.user("writer@blog.test").await;
+        let answer = server
+            .send(
+                Request::crud(Method::POST, "post", "one")
+                    .body(json!({ "owner": owner, "title": "a\u{0}b", "content": "x" }))
+                    .token(Some(&token)),
+            )
+            .await;
+        assert_nul_refused(&answer, "title");
+        assert!(posts_of(&server, &token, &owner).await.is_empty());
+
+        let created = server
+            .send(
+                Request::crud(Method::POST, "post", "one")
+                    .body(json!({ "owner": owner, "title": "clean", "content": "x" }))
+                    .token(Some(&token)),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let id = created.json()["id"].as_str().expect("id").to_owned();
+        let answer = server
+            .send(
+                Request::crud(Method::PATCH, "post", "one")
+                    .query(json!({ "id": id, "owner": owner }))
+                    .body(json!({ "content": "before\u{0}after" }))
+                    .token(Some(&token)),
+            )
+            .await;
+        assert_nul_refused(&answer, "content");
+        let posts = posts_of(&server, &token, &owner).await;
+        assert_eq!(posts.len(), 1);
+        assert_eq!(posts[0]["content"], "x");
+
+        let answer = server
+            .send(
+                Request::crud(Method::GET, "post", "many")
+                    .query(json!({ "owner": owner, "title": "\u{0}" }))
+                    .token(Some(&token)),
+            )
+            .await;
+        assert_nul_refused(&answer, "title");
     }
 );

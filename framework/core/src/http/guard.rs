@@ -76,6 +76,12 @@ async fn authenticate(
         Credentials::None => return Err(Error::NotAuthenticated),
         Credentials::Basic(encoded) => {
             let (login, password) = basic(encoded).ok_or(Error::InvalidCredentials)?;
+            if login.contains('\0') || password.contains('\0') {
+                // PostgreSQL's text cannot hold one: refused before any statement.
+                return Err(Error::BadRequest(
+                    "Basic credentials must not contain a NUL character",
+                ));
+            }
             return users.authenticate_basic(&login, &password).await;
         }
         Credentials::Bearer(token) => (token, false),

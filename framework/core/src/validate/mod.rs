@@ -4,7 +4,10 @@
 //! One source of truth: the type, with its serde and schemars attributes. At
 //! start, the type's JSON Schema is compiled once into a [`Validator`], a
 //! table of [`FieldRule`]s; per request, [`Validator::validate`] checks a
-//! JSON object in memory, as eicrud does, in three steps:
+//! JSON object in memory, as eicrud does, in three steps, after one check of
+//! its own: a key or string holding a NUL character (which PostgreSQL's text
+//! cannot store) fails the whole object at once, naming its path, with the
+//! constraint `noNulCharacter`, on every backend;
 //!
 //! 1. **transforms**: `x-transform` (`"trim"`, `"lowercase"`, `"uppercase"`,
 //!    in the listed order, on strings and on each string of an array);
@@ -129,6 +132,7 @@
 mod compile;
 mod format;
 mod keywords;
+mod nul;
 mod rules;
 mod size;
 mod transform;
@@ -279,6 +283,16 @@ impl Validator {
         mode: Mode<'_>,
         target: Target,
     ) -> Result<(), Error> {
+        if let Some(property) = nul::find(object) {
+            return Err(Error::Validation(ValidationError {
+                target,
+                type_name: self.type_name.clone(),
+                failures: vec![PropertyFailure {
+                    property,
+                    constraints: vec![nul::CONSTRAINT],
+                }],
+            }));
+        }
         let objects = &self.objects;
         transform::prepare(&self.root, object, mode == Mode::Full, objects);
         size::check_sizes(&self.root, object, mode.list_field(), objects)?;
