@@ -194,3 +194,16 @@ blog_test!(
         assert_nul_refused(&answer, "title");
     }
 );
+
+blog_test!(
+    async fn a_token_is_refused_from_the_second_of_its_exp(server: TestServer) {
+        let (id, _) = server.user("expiring@blog.test").await;
+        // exp = now: Node's jsonwebtoken, which eicrud uses, refuses it at once.
+        let token = server.token_for(&id, None, 0);
+        let answer = server
+            .cmd(Method::PATCH, "user", "check_jwt", json!({}), Some(&token))
+            .await;
+        assert_eq!(answer.status, 401, "{}", answer.text);
+        assert_eq!(answer.message(), "jwt expired");
+    }
+);

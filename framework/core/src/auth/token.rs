@@ -134,7 +134,8 @@ impl TokenKeys {
     ///
     /// [`Error::InvalidToken`] with the message eicrud's clients see:
     /// `jwt malformed`, `invalid token`, `invalid signature`, `invalid algorithm`
-    /// or `jwt expired`.
+    /// or `jwt expired` (from the second `exp` names on, as Node's
+    /// `jsonwebtoken`).
     pub fn verify(&self, token: &str) -> Result<Claims> {
         // The checks, in order, of `jsonwebtoken::decode` with HS256 only,
         // `exp` required and no leeway (the tests hold the two together),
@@ -212,7 +213,9 @@ impl Payload {
         if self.exp < 0 || names_an_audience {
             return Err(Error::InvalidToken("invalid token"));
         }
-        if self.exp < now {
+        // As Node's `jsonwebtoken`, which eicrud uses: expired from the
+        // second `exp` on.
+        if self.exp <= now {
             return Err(Error::InvalidToken("jwt expired"));
         }
         Ok(Claims {
@@ -310,6 +313,23 @@ mod tests {
     }
 
     #[test]
+    fn a_token_is_expired_from_the_second_of_its_exp() {
+        let payload = |exp| Payload {
+            rvkd: None,
+            id: "u1".into(),
+            csrf: None,
+            iat: 0,
+            exp,
+            aud: None,
+        };
+        assert!(payload(1_000).into_claims(999).is_ok());
+        assert_eq!(
+            payload(1_000).into_claims(1_000).unwrap_err().to_string(),
+            "jwt expired"
+        );
+    }
+
+    #[test]
     fn other_secret_is_an_invalid_signature() {
         let (token, _) = keys().issue("u1", None, 60, None).unwrap();
         let other = TokenKeys::from_secret("other").unwrap();
@@ -365,7 +385,6 @@ mod tests {
                 return Err("jwt malformed");
             }
             jsonwebtoken::decode::<Claims>(token, &decoding, &validation)
-                .map(|data| data.claims)
                 .map_err(|err| match err.kind() {
                     ErrorKind::InvalidSignature => "invalid signature",
                     ErrorKind::ExpiredSignature => "jwt expired",
@@ -373,6 +392,15 @@ mod tests {
                         "invalid algorithm"
                     }
                     _ => "invalid token",
+                })
+                .and_then(|data| {
+                    // Node's jsonwebtoken, which eicrud uses, refuses a token
+                    // from the second `exp` on; the Rust crate a second later.
+                    if data.claims.exp <= chrono::Utc::now().timestamp() {
+                        Err("jwt expired")
+                    } else {
+                        Ok(data.claims)
+                    }
                 })
         };
         let now = chrono::Utc::now().timestamp();
