@@ -207,3 +207,40 @@ blog_test!(
         assert_eq!(answer.message(), "jwt expired");
     }
 );
+
+blog_test!(
+    async fn more_than_250_ids_on_the_many_routes_is_400_code_12(server: TestServer) {
+        let (owner, token) = server.user("lists@blog.test").await;
+        let ids: Vec<String> = (0..1500).map(|i| format!("id-{i}")).collect();
+        let at_most = &ids[..250];
+        let ok = server
+            .send(
+                Request::crud(Method::GET, "post", "many")
+                    .query(json!({ "id": at_most, "owner": owner }))
+                    .token(Some(&token)),
+            )
+            .await;
+        assert_eq!(ok.status, 200, "{}", ok.text);
+        for (method, op) in [
+            (Method::GET, "many"),
+            (Method::GET, "ids"),
+            (Method::PATCH, "many"),
+            (Method::DELETE, "many"),
+        ] {
+            let mut request = Request::crud(method.clone(), "post", op)
+                .query(json!({ "id": ids, "owner": owner }))
+                .token(Some(&token));
+            if method == Method::PATCH {
+                request = request.body(json!({ "title": "x" }));
+            }
+            let answer = server.send(request).await;
+            assert_eq!(answer.status, 400, "{method} {op}: {}", answer.text);
+            assert_eq!(answer.code(), Some(12), "{method} {op}");
+            assert_eq!(
+                answer.json()["data"],
+                json!({ "maxBatchSize": 250, "idsLength": 1500 }),
+                "{method} {op}"
+            );
+        }
+    }
+);

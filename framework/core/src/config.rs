@@ -16,7 +16,7 @@ pub struct LimitOptions {
     pub non_admin_query_limit_ids: u64,
     /// Cap of `findIds` for admin roles.
     pub admin_query_limit_ids: u64,
-    /// Most ids an `in` route accepts.
+    /// Most ids an `in` route accepts, and a `many` route in its id field.
     pub max_find_in_ids_length: u64,
     /// The largest batch an admin role may send when no rule says more.
     pub admin_default_batch_size: u64,

@@ -174,6 +174,7 @@ async fn find(
     entry
         .query_validator
         .validate(&mut query, Mode::Query { list_field }, Target::Query)?;
+    cap_id_list(state, &query, list_field)?;
     let read_fields = authorize(state, &ctx, &[&query], &[])?;
     apply_read_rules(state, entry, &mut ctx, read_fields)?;
     let page = if ids_only {
@@ -287,6 +288,7 @@ fn checked_update(
     entry
         .query_validator
         .validate(&mut query, Mode::Query { list_field }, Target::Query)?;
+    cap_id_list(state, &query, list_field)?;
     if data.contains_key(&entry.id_field) {
         return Err(Error::CannotUpdateId);
     }
@@ -312,6 +314,7 @@ async fn delete(
     entry
         .query_validator
         .validate(&mut query, Mode::Query { list_field }, Target::Query)?;
+    cap_id_list(state, &query, list_field)?;
     authorize(state, ctx, &[&query], &[])?;
     let answer = if one {
         entry.service.delete_one(query, ctx).await?
@@ -406,6 +409,23 @@ fn clamp_limit(state: &AppState, ctx: &mut CrudContext, ids: bool) {
         _ => max,
     };
     ctx.options.limit = Some(limit as i64);
+}
+
+/// Checks the length of an id list given in a query's id field (the `many`
+/// routes accept one) against the cap of `in` queries.
+fn cap_id_list(
+    state: &AppState,
+    query: &Map<String, Value>,
+    list_field: Option<&str>,
+) -> Result<()> {
+    let max = state.limits.max_find_in_ids_length;
+    match list_field.and_then(|field| query.get(field)) {
+        Some(Value::Array(ids)) if ids.len() as u64 > max => Err(Error::InRequiredLength {
+            max,
+            len: ids.len() as u64,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Removes the id list of an `in` query and checks its length.
