@@ -79,6 +79,8 @@ const emptyBody = (r) => {
 describe('change_password', () => {
   test('wrong old password -> 400 code 5', async () => {
     const a = await newUser('a');
+    // A command checking the current password shares the login throttle.
+    await spaced(a.email);
     const r = await rejection(
       a.s.user.cmdS('change_password', { oldPassword: 'nope-nope-1', newPassword: 'pass-A-changed-1' }),
     );
@@ -108,6 +110,7 @@ describe('change_password', () => {
     const a = await newUser('a');
     const other = await login(session(), a.email, a.password); // a second token of the same user
     const newPassword = 'pass-A-changed-1';
+    await spaced(a.email);
     const res = await a.s.user.cmdS('change_password', { oldPassword: a.password, newPassword, logMeIn: true });
     assert.equal(last().status, 201);
     assertKeys(res, ['accessToken'], 'change_password body');

@@ -244,3 +244,60 @@ blog_test!(
         }
     }
 );
+
+blog_test!(
+    async fn wrong_current_passwords_in_commands_count_as_failed_logins(server: TestServer) {
+        let email = "guessed@blog.test";
+        let (_, token) = server.user(email).await;
+        let other = server.another_instance().await;
+        for n in 0..6 {
+            server.after_login_throttle().await;
+            // Alternate the commands and the two instances: one counter.
+            let on = if n % 2 == 0 { &server } else { &other };
+            let answer = if n < 3 {
+                on.cmd(
+                    Method::POST,
+                    "user",
+                    "change_password",
+                    json!({ "oldPassword": "not-the-password-1", "newPassword": "a-new-password-1" }),
+                    Some(&token),
+                )
+                .await
+            } else {
+                on.cmd(
+                    Method::POST,
+                    "user",
+                    "send_verification_email",
+                    json!({ "newEmail": "elsewhere@blog.test", "password": "not-the-password-1" }),
+                    Some(&token),
+                )
+                .await
+            };
+            assert_eq!(answer.status, 400, "try {n}: {}", answer.text);
+            assert_eq!(answer.code(), Some(5), "try {n}");
+        }
+        server.after_login_throttle().await;
+        let right = server
+            .cmd(
+                Method::POST,
+                "user",
+                "change_password",
+                json!({ "oldPassword": PASSWORD, "newPassword": "a-new-password-1" }),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(right.status, 429, "{}", right.text);
+        assert_eq!(right.code(), Some(3));
+        server.after_login_throttle().await;
+        let login = server
+            .cmd(
+                Method::PATCH,
+                "user",
+                "login",
+                json!({ "email": email, "password": PASSWORD }),
+                None,
+            )
+            .await;
+        assert_eq!(login.status, 429, "{}", login.text);
+    }
+);

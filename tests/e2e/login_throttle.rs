@@ -91,3 +91,48 @@ fn the_throttle_is_shared_by_two_server_instances() {
         },
     );
 }
+
+#[test]
+fn a_command_password_check_shares_the_login_throttle() {
+    with_real_throttle(
+        "a_command_password_check_shares_the_login_throttle",
+        |server| async move {
+            let email = "command-throttle@blog.test";
+            let (_, token) = server.user(email).await;
+            server.after_login_throttle().await;
+            // A command's check of the current password, then a login on the
+            // same account within 600 ms: too early, as a second login is.
+            let wrong = server
+                .cmd(
+                    Method::POST,
+                    "user",
+                    "change_password",
+                    json!({"oldPassword": "not-the-password-1", "newPassword": "a-new-password-1"}),
+                    Some(&token),
+                )
+                .await;
+            assert_eq!(wrong.status, 400, "{}", wrong.text);
+            let login = server
+                .cmd(
+                    Method::PATCH,
+                    "user",
+                    "login",
+                    json!({"email": email, "password": "pass-word-123"}),
+                    None,
+                )
+                .await;
+            assert_eq!(login.status, 425, "{}", login.text);
+            server.after_login_throttle().await;
+            let right = server
+                .cmd(
+                    Method::POST,
+                    "user",
+                    "change_password",
+                    json!({"oldPassword": "pass-word-123", "newPassword": "a-new-password-1"}),
+                    Some(&token),
+                )
+                .await;
+            assert_eq!(right.status, 201, "{}", right.text);
+        },
+    );
+}

@@ -1,5 +1,6 @@
 //! change_password, logout_everywhere, and revocation by any credential write.
 
+use blog::user as entity;
 use ferrocrud::context::{CrudContext, Verb};
 use ferrocrud::shared::user::UserService;
 use ferrocrud_tests::blog_test;
@@ -60,7 +61,21 @@ blog_test!(
             answer.json(),
             json!({"message": "{\"message\":\"Invalid credentials\",\"code\":5}", "error": "Bad Request", "statusCode": 400, "code": 5})
         );
-        assert_eq!(row(&server, &id).await, before, "nothing written");
+        let after = row(&server, &id).await;
+        assert_eq!(
+            after.failed_login_count,
+            Some(1),
+            "counted as a failed login"
+        );
+        assert_eq!(
+            entity::Model {
+                failed_login_count: before.failed_login_count,
+                last_login_attempt: before.last_login_attempt,
+                ..after
+            },
+            before,
+            "nothing else written"
+        );
         assert_token_ok(&server, &token, &id).await;
     }
 );

@@ -156,6 +156,50 @@ impl AccountService {
         })
     }
 
+    /// Checks the current password a command asks for (`change_password`,
+    /// `send_verification_email` with `newEmail`) as `login` checks one, so
+    /// that a stolen token does not buy unlimited guesses: the same
+    /// throttle on the account's email (425 code 3), the same lockout
+    /// (429 code 3), and a wrong password counted as a failed login on the
+    /// account, shared by every instance. The right password resets the
+    /// count, as a successful login does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooEarly`], [`Error::LockedOut`], [`Error::PasswordTooLong`],
+    /// [`Error::WrongPassword`] (400 code 5), or a database error.
+    pub(super) async fn check_current_password(
+        &self,
+        user: &AccountRow,
+        password: &str,
+    ) -> Result<()> {
+        let options = &self.inner.options;
+        self.throttle_login(&user.email).await?;
+        if password.chars().count() > options.password_max_length {
+            return Err(Error::PasswordTooLong);
+        }
+        let now = truncate_to_millis(Utc::now());
+        if let Some(left) = lockout_left_ms(
+            account_failures(user),
+            now.timestamp_millis(),
+            options.max_failed_logins,
+            options.max_lockout,
+        ) {
+            return Err(Error::LockedOut {
+                wait_seconds: round_seconds(left),
+            });
+        }
+        let hash = Some(user.password.clone());
+        if !self.inner.hasher.verify(password, hash).await? {
+            return match self.fail::<()>(&user.id, now).await {
+                Err(Error::InvalidCredentials) => Err(Error::WrongPassword),
+                other => other,
+            };
+        }
+        self.count_success(&user.id, None, now).await?;
+        Ok(())
+    }
+
     /// One login attempt per identifier per `min_time_between_login_attempts`,
     /// known or not, claimed atomically in the database so that every server
     /// instance sees it.

@@ -46,7 +46,10 @@ impl AccountService {
     ///
     /// [`Error::InvalidExpiresIn`], [`Error::LoginRequired`],
     /// [`Error::PasswordTooLong`], [`Error::Validation`] (too short),
-    /// [`Error::WrongPassword`], or a database error.
+    /// [`Error::WrongPassword`], or a database error. The current password
+    /// is checked as `login` checks one: [`Error::TooEarly`] and
+    /// [`Error::LockedOut`] from the account's login throttle and lockout,
+    /// and a wrong password counts as a failed login.
     ///
     /// # Cancel safety
     ///
@@ -68,14 +71,8 @@ impl AccountService {
             .account(user_id)
             .await?
             .ok_or(Error::TargetUserNotFound)?;
-        if !self
-            .inner
-            .hasher
-            .verify(&dto.old_password, Some(user.password.clone()))
-            .await?
-        {
-            return Err(Error::WrongPassword);
-        }
+        self.check_current_password(&user, &dto.old_password)
+            .await?;
         let mut data = Map::new();
         data.insert(PASSWORD.to_owned(), Value::String(dto.new_password));
         data.insert(Purpose::PasswordReset.token_field().to_owned(), Value::Null);

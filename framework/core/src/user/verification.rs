@@ -22,7 +22,9 @@ impl AccountService {
     /// # Errors
     ///
     /// [`Error::LoginRequired`]; [`Error::WrongPassword`] (code 5, checked
-    /// first); [`Error::EmailAlreadyTaken`] (code 16);
+    /// first, as `login` checks a password: the account's throttle and
+    /// lockout apply, [`Error::TooEarly`] and [`Error::LockedOut`], and a
+    /// wrong one counts as a failed login); [`Error::EmailAlreadyTaken`] (code 16);
     /// [`Error::EmailAlreadySent`] (code 6); [`Error::MailNotSent`], after
     /// which the account is as it was; a database error.
     ///
@@ -46,10 +48,7 @@ impl AccountService {
         let address = match dto.new_email {
             Some(new_email) => {
                 let password = dto.password.unwrap_or_default();
-                let hash = Some(user.password.clone());
-                if !self.inner.hasher.verify(&password, hash).await? {
-                    return Err(Error::WrongPassword);
-                }
+                self.check_current_password(&user, &password).await?;
                 if self.account_where(Col::Email, &new_email).await?.is_some() {
                     return Err(Error::EmailAlreadyTaken);
                 }
