@@ -1,7 +1,7 @@
 //! Regression tests of defects found by a security review and a fuzzer, each
 //! named after the defect it pins.
 
-use ferrocrud_tests::{Answer, Request, TestServer, blog_test};
+use ferrocrud_tests::{Answer, Request, TestServer, blog_test, fixture_test};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -299,5 +299,20 @@ blog_test!(
             )
             .await;
         assert_eq!(login.status, 429, "{}", login.text);
+    }
+);
+
+fixture_test!(
+    async fn a_cannot_rule_fails_closed_when_the_dto_leaves_its_field_out(server: TestServer) {
+        // The fixture's guests: `can_cmd::<GuardedDto>()`, then
+        // `cannot_cmd::<GuardedDto>().when(gt("amount", 10))`.
+        let guarded = |dto: Value| server.cmd(Method::PATCH, "post", "guarded", dto, None);
+        let small = guarded(json!({ "amount": 5 })).await;
+        assert_eq!(small.status, 200, "{}", small.text);
+        let large = guarded(json!({ "amount": 50 })).await;
+        assert_eq!(large.status, 403, "{}", large.text);
+        // `amount` left out: the cannot cannot tell, and refuses.
+        let unknown = guarded(json!({})).await;
+        assert_eq!(unknown.status, 403, "{}", unknown.text);
     }
 );

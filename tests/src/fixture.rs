@@ -19,7 +19,7 @@ use std::time::Duration;
 use ferrocrud::app::App;
 use ferrocrud::command::{Cmd, CommandContext};
 use ferrocrud::email::MailboxFile;
-use ferrocrud::security::{Crud, ServiceSecurity, eq, user_id};
+use ferrocrud::security::{Crud, ServiceSecurity, eq, gt, user_id};
 use ferrocrud::service::CrudService;
 use ferrocrud::shared::Command;
 use ferrocrud::storage::Db;
@@ -89,6 +89,23 @@ impl Command for SecureEchoDto {
     type Return = SecureEchoDto;
 }
 
+/// `guarded`: guests may call it, but not with an `amount` above 10; a call
+/// that leaves `amount` out cannot be told apart, and is refused (a
+/// `cannot` fails closed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GuardedDto {
+    /// At most 10 for a guest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+}
+
+impl Command for GuardedDto {
+    type Service = blog::post::Model;
+    const NAME: &'static str = "guarded";
+    type Return = bool;
+}
+
 /// `limited`: at most [`LIMITED_MAX_USES`] uses per user.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -154,6 +171,8 @@ pub fn post_security() -> ServiceSecurity {
         .role("guest", |r| {
             r.can_cmd::<PingDto>();
             r.can("limited");
+            r.can_cmd::<GuardedDto>();
+            r.cannot_cmd::<GuardedDto>().when(gt("amount", 10));
         })
 }
 
@@ -183,6 +202,7 @@ pub fn commands(builder: ferrocrud::app::AppBuilder) -> ferrocrud::app::AppBuild
         Ok(true)
     })
     .min_time_between_calls(SLOW_INTERVAL);
+    let guarded = Cmd::new(|_ctx: CommandContext, _dto: GuardedDto| async move { Ok(true) });
     let echo_batch =
         Cmd::new(|_ctx: CommandContext, dto: EchoBatchDto| async move { Ok(dto.items) })
             .batch_field("items");
@@ -192,6 +212,7 @@ pub fn commands(builder: ferrocrud::app::AppBuilder) -> ferrocrud::app::AppBuild
         .command(limited)
         .command(slow)
         .command(echo_batch)
+        .command(guarded)
 }
 
 /// Builds the fixture on `db` as [`blog::build_on`] builds the blog: the

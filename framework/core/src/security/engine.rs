@@ -596,7 +596,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::security::condition::{Condition, Operand, eq, exists, in_, ne, user_id};
+    use crate::security::condition::{Condition, Operand, Truth, eq, exists, in_, ne, user_id};
     use crate::security::crud::Crud;
     use crate::security::role::Role;
     use crate::shared::user::{LoginDto, ResetPasswordDto, TimeoutUserDto};
@@ -1822,10 +1822,15 @@ mod tests {
                                 (Some(_), None) => false,
                                 (Some(list), Some(f)) => list.contains(f),
                             }
-                            && spec
-                                .condition
-                                .as_ref()
-                                .is_none_or(|c| c.evaluate(subject, caller).is_true())
+                            && spec.condition.as_ref().is_none_or(|c| {
+                                // `can` needs True; `cannot` fails closed.
+                                let truth = c.evaluate(subject, caller);
+                                if spec.can {
+                                    truth.is_true()
+                                } else {
+                                    truth != Truth::False
+                                }
+                            })
                     })
                     .is_some_and(|spec| spec.can)
             })
@@ -1847,6 +1852,53 @@ mod tests {
             prop::collection::vec(subject(), 1..3),
             prop::option::of(prop::sample::select(vec!["A", "B"])),
         )
+    }
+
+    #[test]
+    fn a_cannot_applies_when_its_field_is_left_out() {
+        let specs = [
+            RuleSpec {
+                can: true,
+                action: "crud",
+                fields: None,
+                condition: None,
+            },
+            RuleSpec {
+                can: false,
+                action: "update",
+                fields: None,
+                condition: Some(ne("title", "draft")),
+            },
+            RuleSpec {
+                can: false,
+                action: "update",
+                fields: None,
+                condition: Some(eq("owner", "locked")),
+            },
+        ];
+        let authorizer = guest_only(&specs);
+        let allowed = |subject: Value| {
+            let Value::Object(subject) = subject else {
+                unreachable!("an object")
+            };
+            authorizer
+                .authorize(&AuthzRequest {
+                    service: "post",
+                    action: Action::Crud(Verb::Patch),
+                    method: Verb::Patch,
+                    caller: GUEST,
+                    subjects: &[&subject],
+                    fields: &[],
+                    options: &[],
+                })
+                .is_ok()
+        };
+        assert!(allowed(json!({"title": "draft", "owner": "free"})));
+        assert!(!allowed(json!({"title": "final", "owner": "free"})));
+        // Unknown is refused: the title left out, then the owner.
+        assert!(!allowed(json!({"owner": "free"})));
+        assert!(!allowed(json!({"title": "draft"})));
+        assert!(!allowed(json!({"title": "draft", "owner": "locked"})));
     }
 
     proptest! {
@@ -1934,8 +1986,11 @@ mod tests {
         ) {
             let caller = Caller { user_id: user, role: "guest" };
             let subjects: Vec<&Map<String, Value>> = subjects.iter().collect();
-            // The final cannot applies when its condition is True on every subject.
-            let applies = last.as_ref().is_none_or(|c| subjects.iter().all(|s| c.evaluate(s, &caller).is_true()));
+            // The final cannot applies to a subject where its condition is
+            // True or Unknown, and refuses the request when it applies to one.
+            let applies = last
+                .as_ref()
+                .is_none_or(|c| subjects.iter().any(|s| c.evaluate(s, &caller) != Truth::False));
             let mut all = specs;
             all.push(RuleSpec { can: false, action: "crud", fields: None, condition: last });
             let authorizer = guest_only(&all);
@@ -1952,6 +2007,34 @@ mod tests {
             if applies {
                 prop_assert!(authorizer.authorize(&request).is_err());
             }
+        }
+
+        #[test]
+        fn adding_a_cannot_never_widens_what_is_allowed(
+            specs in prop::collection::vec(rule(), 0..8),
+            added in rule(),
+            at in any::<prop::sample::Index>(),
+            (verb, fields, subjects, user) in request_parts(),
+        ) {
+            let caller = Caller { user_id: user, role: "guest" };
+            let subjects: Vec<&Map<String, Value>> = subjects.iter().collect();
+            let verb = VERBS[verb];
+            let decide = |specs: &[RuleSpec]| {
+                guest_only(specs)
+                    .authorize(&AuthzRequest {
+                        service: "post",
+                        action: Action::Crud(verb),
+                        method: verb,
+                        caller,
+                        subjects: &subjects,
+                        fields: &fields,
+                        options: &[],
+                    })
+                    .is_ok()
+            };
+            let mut with = specs.clone();
+            with.insert(at.index(specs.len() + 1), RuleSpec { can: false, ..added });
+            prop_assert!(!decide(&with) || decide(&specs));
         }
 
         #[test]

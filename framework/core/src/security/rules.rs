@@ -23,7 +23,7 @@ use smallvec::SmallVec;
 
 use super::FastMap;
 use super::ability::{Effect, Rule};
-use super::condition::{Caller, Condition, Operand, lookup};
+use super::condition::{Caller, Condition, Operand, Truth, lookup};
 
 /// A rule ready for decisions.
 #[derive(Debug, Clone)]
@@ -45,12 +45,21 @@ impl CompiledRule {
         }
     }
 
+    /// Whether the rule applies to `field` of `subject`: a `can` when its
+    /// condition is `True`, a `cannot` when it is `True` or `Unknown` (a
+    /// field the subject leaves out, a guest's user id). A `cannot` fails
+    /// closed: what a rule cannot tell about is refused, so adding a
+    /// `cannot` never allows more.
     fn applies(&self, field: Field<'_>, subject: &Map<String, Value>, caller: &Caller<'_>) -> bool {
         self.covers(field)
-            && self
-                .condition
-                .as_ref()
-                .is_none_or(|c| c.evaluate(subject, caller).is_true())
+            && self.condition.as_ref().is_none_or(|c| {
+                let truth = c.evaluate(subject, caller);
+                if self.allow {
+                    truth.is_true()
+                } else {
+                    truth != Truth::False
+                }
+            })
     }
 }
 
@@ -187,7 +196,14 @@ impl RuleList {
         self.open.clear();
         self.paths.clear();
         for (position, rule) in self.rules.iter().enumerate() {
-            let Some(demand) = rule.condition.as_ref().and_then(demand) else {
+            // A `cannot` also applies where its demand is unknown (the field
+            // left out): it is never filed under a value.
+            let demand = rule
+                .condition
+                .as_ref()
+                .filter(|_| rule.allow)
+                .and_then(demand);
+            let Some(demand) = demand else {
                 self.open.push(position);
                 continue;
             };
