@@ -173,6 +173,8 @@ error_codes! {
     MailNotSent = 112, "The email could not be sent. Please try again later.";
     /// A request body that is not `application/json` (415).
     UnsupportedMediaType = 113, "The request body must be application/json";
+    /// `mockRole` names a role the caller may not act as (403).
+    MockRoleRefused = 114, "Mock role not allowed";
     /// Something went wrong on the server; details are in its log.
     Internal = 500, "Internal server error";
 }

@@ -316,3 +316,75 @@ fixture_test!(
         assert_eq!(unknown.status, 403, "{}", unknown.text);
     }
 );
+
+blog_test!(
+    async fn mock_role_is_applied_for_roles_that_can_mock_and_refused_otherwise(
+        server: TestServer,
+    ) {
+        server
+            .users
+            .ensure_account("mocker@blog.test", PASSWORD, "admin")
+            .await
+            .expect("admin seeded");
+        let admin = server.login("mocker@blog.test", PASSWORD).await;
+        let (other, user) = server.user("mocked@blog.test").await;
+        let server = &server;
+        let read = |token: &str, options: Value| {
+            let token = token.to_owned();
+            let query = json!({ "id": other.as_str() });
+            async move {
+                server
+                    .send(
+                        Request::crud(Method::GET, "user", "one")
+                            .options(options)
+                            .query(query)
+                            .token(Some(&token)),
+                    )
+                    .await
+            }
+        };
+        // An admin reads any user; acting as `user`, only itself.
+        assert_eq!(read(&admin, json!({})).await.status, 200);
+        let as_user = read(&admin, json!({ "mockRole": "user" })).await;
+        assert_eq!(as_user.status, 403, "{}", as_user.text);
+        assert_eq!(
+            as_user.code(),
+            Some(104),
+            "refused by the user role's rules"
+        );
+        // A role it does not inherit, or a role that cannot mock: refused with a code.
+        for (token, role) in [(&admin, "nobody"), (&user, "guest")] {
+            let refused = read(token, json!({ "mockRole": role })).await;
+            assert_eq!(refused.status, 403, "{role}: {}", refused.text);
+            assert_eq!(refused.code(), Some(114), "{role}");
+        }
+    }
+);
+
+blog_test!(
+    async fn cached_without_the_id_in_the_query_is_a_400(server: TestServer) {
+        let (owner, token) = server.user("cached@blog.test").await;
+        let created = server
+            .send(
+                Request::crud(Method::POST, "post", "one")
+                    .body(json!({ "owner": owner, "title": "t" }))
+                    .token(Some(&token)),
+            )
+            .await;
+        let id = created.json()["id"].as_str().expect("id").to_owned();
+        let find = |query: Value| {
+            server.send(
+                Request::crud(Method::GET, "post", "one")
+                    .options(json!({ "cached": true }))
+                    .query(query)
+                    .token(Some(&token)),
+            )
+        };
+        let refused = find(json!({ "owner": owner })).await;
+        assert_eq!(refused.status, 400, "{}", refused.text);
+        assert_eq!(refused.code(), Some(10));
+        let found = find(json!({ "id": id, "owner": owner })).await;
+        assert_eq!(found.status, 200, "{}", found.text);
+        assert_eq!(found.json()["id"], id.as_str());
+    }
+);

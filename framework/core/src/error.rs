@@ -35,6 +35,13 @@ pub enum Error {
     /// (a cross-site form cannot send one).
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
+    /// `mockRole` names a role the caller may not act as: the caller's role
+    /// cannot mock, or the role is not among those it inherits.
+    #[error("mock role {0} not allowed")]
+    MockRoleRefused(String),
+    /// `cached` on `findOne` without the id in the query (eicrud: 400).
+    #[error("the cached option needs the id in the query")]
+    CachedNeedsId,
     /// A request shape the route does not accept (e.g. a non-object query).
     #[error("bad request: {0}")]
     BadRequest(&'static str),

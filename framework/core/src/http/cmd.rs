@@ -40,6 +40,7 @@ pub(crate) async fn handle(
         _ => object(incoming.json_body()?)?,
     };
     ctx.options = incoming.params.options;
+    guard::apply_mock_role(state, &mut ctx)?;
     if let Some(field) = &command.spec.settings.batch_field {
         let Some(Value::Array(items)) = dto.get(field) else {
             return Err(Error::PayloadMustBeArray.into());

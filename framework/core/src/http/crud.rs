@@ -65,6 +65,7 @@ pub(crate) async fn handle(
     let body = incoming.json_body()?;
     let Incoming { verb, params, .. } = incoming;
     ctx.options = params.options;
+    guard::apply_mock_role(state, &mut ctx)?;
     // Patches tell a missing query from an empty one; the rest do not.
     let (patch_query, query) = match op {
         Op::PatchOne | Op::Patch => (params.query, Map::new()),
@@ -153,6 +154,9 @@ async fn find_one(
     entry
         .query_validator
         .validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
+    if ctx.options.cached == Some(true) && !query.contains_key(&entry.id_field) {
+        return Err(Error::CachedNeedsId);
+    }
     let read_fields = authorize(state, &ctx, &[&query], &[])?;
     apply_read_rules(state, entry, &mut ctx, read_fields)?;
     Ok(entry

@@ -74,6 +74,16 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
             C::BodyTooLarge,
             "Request body is too large",
         ),
+        Error::MockRoleRefused(role) => WireParts::plain(
+            S::FORBIDDEN,
+            C::MockRoleRefused,
+            format!("Role may not act as {role}"),
+        ),
+        Error::CachedNeedsId => WireParts::plain(
+            S::BAD_REQUEST,
+            C::ValidationError,
+            "The cached option needs the id in the query",
+        ),
         Error::UnsupportedMediaType => WireParts::plain(
             S::UNSUPPORTED_MEDIA_TYPE,
             C::UnsupportedMediaType,

@@ -66,6 +66,26 @@ pub(crate) async fn context(
     Ok(ctx)
 }
 
+/// Applies `options.mockRole`: a user whose role may mock (`Role::can_mock`)
+/// acts as that role, which must be the role itself or one it inherits;
+/// anything else is refused, never ignored.
+pub(crate) fn apply_mock_role(state: &AppState, ctx: &mut CrudContext) -> Result<()> {
+    let Some(mock) = ctx.options.mock_role.as_deref() else {
+        return Ok(());
+    };
+    let roles = state.authorizer.roles();
+    let allowed = ctx.user.is_some()
+        && roles.role(ctx.role()).is_some_and(|role| role.can_mock)
+        && roles
+            .walk(ctx.role())
+            .is_some_and(|walk| walk.iter().any(|name| &**name == mock));
+    if !allowed {
+        return Err(Error::MockRoleRefused(mock.to_owned()));
+    }
+    ctx.role = mock.to_owned();
+    Ok(())
+}
+
 async fn authenticate(
     users: &AccountService,
     headers: &HeaderMap,
