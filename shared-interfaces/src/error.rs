@@ -175,6 +175,8 @@ error_codes! {
     UnsupportedMediaType = 113, "The request body must be application/json";
     /// `mockRole` names a role the caller may not act as (403).
     MockRoleRefused = 114, "Mock role not allowed";
+    /// The request body did not arrive in time (408).
+    RequestTimeout = 115, "The request body was not received in time";
     /// Something went wrong on the server; details are in its log.
     Internal = 500, "Internal server error";
 }

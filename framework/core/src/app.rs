@@ -123,6 +123,11 @@ impl App {
     /// Serves on `listener` until `shutdown` completes, then finishes the
     /// requests in flight.
     ///
+    /// Each connection must send a request's headers within
+    /// [`HttpOptions::header_read_timeout`] (else it is closed) and its body
+    /// within [`HttpOptions::body_read_timeout`] (else 408); at most
+    /// [`HttpOptions::max_connections`] are served at once.
+    ///
     /// # Errors
     ///
     /// The I/O error that stopped the server.
@@ -131,9 +136,7 @@ impl App {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        crate::http::serve::serve(listener, self.router(), &self.state.http, shutdown).await
     }
 
     /// Serves on `listener` until the process receives SIGINT or SIGTERM

@@ -56,17 +56,28 @@ impl Default for ValidationOptions {
 /// HTTP settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpOptions {
-    /// Largest request body accepted.
+    /// Largest request body accepted (413 above it).
     pub body_limit: usize,
-    /// Time after which a request is abandoned.
-    pub request_timeout: Duration,
+    /// Time a client has to send a request's headers, counted from the
+    /// start of the request (or, on a kept-alive connection, from the end
+    /// of the previous answer); the connection is closed when it runs out.
+    /// Default 10 s.
+    pub header_read_timeout: Duration,
+    /// Time a client has to send a request's body once its headers are
+    /// read: 408 when it runs out. Default 30 s.
+    pub body_read_timeout: Duration,
+    /// Connections served at once; more wait to be accepted until one
+    /// closes. Default 1024.
+    pub max_connections: usize,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
         Self {
             body_limit: 1024 * 1024,
-            request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 1024,
         }
     }
 }

@@ -39,6 +39,10 @@ pub enum Error {
     /// cannot mock, or the role is not among those it inherits.
     #[error("mock role {0} not allowed")]
     MockRoleRefused(String),
+    /// The client did not send the body within
+    /// [`HttpOptions::body_read_timeout`](crate::config::HttpOptions::body_read_timeout).
+    #[error("the request body was not received in time")]
+    BodyReadTimeout,
     /// `cached` on `findOne` without the id in the query (eicrud: 400).
     #[error("the cached option needs the id in the query")]
     CachedNeedsId,

@@ -79,6 +79,11 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
             C::MockRoleRefused,
             format!("Role may not act as {role}"),
         ),
+        Error::BodyReadTimeout => WireParts::plain(
+            S::REQUEST_TIMEOUT,
+            C::RequestTimeout,
+            C::RequestTimeout.text(),
+        ),
         Error::CachedNeedsId => WireParts::plain(
             S::BAD_REQUEST,
             C::ValidationError,

@@ -20,6 +20,7 @@ mod crud;
 mod error;
 mod guard;
 mod params;
+pub(crate) mod serve;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -169,9 +170,13 @@ impl Incoming {
     ) -> Result<Self, ApiError> {
         let verb = verb_of(method).ok_or(Error::BadRequest("unsupported method"))?;
         let params = params::parse(query)?;
-        let body = axum::body::to_bytes(body, state.http.body_limit)
-            .await
-            .map_err(|_| Error::BodyTooLarge)?;
+        let body = tokio::time::timeout(
+            state.http.body_read_timeout,
+            axum::body::to_bytes(body, state.http.body_limit),
+        )
+        .await
+        .map_err(|_| Error::BodyReadTimeout)?
+        .map_err(|_| Error::BodyTooLarge)?;
         if !body.is_empty() && !is_json(&headers) {
             return Err(Error::UnsupportedMediaType.into());
         }

@@ -1,0 +1,236 @@
+//! The accept loop: HTTP/1 connections with a header-read timeout, at most
+//! `max_connections` of them at once, and a graceful shutdown.
+//!
+//! A client that never finishes its headers loses its connection after
+//! [`HttpOptions::header_read_timeout`]; one that never finishes its body
+//! gets a 408 after [`HttpOptions::body_read_timeout`] (`Incoming::read`).
+//! Past the connection cap, new connections wait in the listener's backlog
+//! until one closes.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt as _;
+
+use crate::config::HttpOptions;
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets the
+/// connections finish the requests in flight.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    options: &HttpOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout);
+    let permits = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break, // never closed
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    wait_after_accept_error(&error).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(
+            router
+                .clone()
+                .map_request(|request: Request<Incoming>| request.map(Body::new)),
+        );
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::trace!(%error, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// After a failed `accept`: nothing to wait for when the error belonged to
+/// the one connection; a pause when the process is out of descriptors or
+/// memory, so that the loop does not spin.
+async fn wait_after_accept_error(error: &io::Error) {
+    use io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        error.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(%error, "accepting a connection failed");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::{Duration, Instant};
+
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpStream;
+
+    use crate::app::App;
+    use crate::config::HttpOptions;
+    use crate::security::Role;
+    use crate::storage::Db;
+
+    const READY: &[u8] = b"GET /crud/rdy HTTP/1.1\r\nHost: t\r\n\r\n";
+
+    /// A server with these options; its address and a sender that stops it.
+    async fn server(options: HttpOptions) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+        let db = Db::connect("sqlite::memory:").await.expect("database");
+        let app = App::builder(db)
+            .roles([Role::new("guest")])
+            .http(options)
+            .build()
+            .await
+            .expect("app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        (address, stop)
+    }
+
+    /// What the server sends until it closes the connection, or `None` when
+    /// it is still open after `within`.
+    async fn until_closed(stream: &mut TcpStream, within: Duration) -> Option<String> {
+        let mut answer = Vec::new();
+        tokio::time::timeout(within, stream.read_to_end(&mut answer))
+            .await
+            .ok()
+            .map(|_| String::from_utf8_lossy(&answer).into_owned())
+    }
+
+    /// The first answer on `stream`, within `within`.
+    async fn answer(stream: &mut TcpStream, within: Duration) -> Option<String> {
+        let mut buffer = [0u8; 1024];
+        let read = tokio::time::timeout(within, stream.read(&mut buffer))
+            .await
+            .ok()?;
+        Some(String::from_utf8_lossy(&buffer[..read.ok()?]).into_owned())
+    }
+
+    #[tokio::test]
+    async fn headers_that_never_finish_lose_the_connection() {
+        let (address, _stop) = server(HttpOptions {
+            header_read_timeout: Duration::from_millis(300),
+            ..HttpOptions::default()
+        })
+        .await;
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        stream
+            .write_all(b"GET /crud/rdy HTTP/1.1\r\nHost: t\r\n")
+            .await
+            .expect("write");
+        let started = Instant::now();
+        let closed = until_closed(&mut stream, Duration::from_secs(5)).await;
+        assert!(closed.is_some(), "still open after 5 s");
+        assert!(started.elapsed() >= Duration::from_millis(250));
+    }
+
+    #[tokio::test]
+    async fn a_body_that_never_finishes_is_a_408() {
+        let (address, _stop) = server(HttpOptions {
+            body_read_timeout: Duration::from_millis(300),
+            ..HttpOptions::default()
+        })
+        .await;
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        stream
+            .write_all(
+                b"POST /crud/s/post/one HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+                  Content-Length: 100\r\n\r\n{\"title\":",
+            )
+            .await
+            .expect("write");
+        let answer = answer(&mut stream, Duration::from_secs(5))
+            .await
+            .expect("an answer within 5 s");
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("\"code\":115"), "{answer}");
+    }
+
+    #[tokio::test]
+    async fn connections_past_the_cap_wait_for_one_to_close() {
+        let (address, _stop) = server(HttpOptions {
+            max_connections: 2,
+            ..HttpOptions::default()
+        })
+        .await;
+        let mut first = TcpStream::connect(address).await.expect("connect");
+        first.write_all(READY).await.expect("write");
+        assert!(answer(&mut first, Duration::from_secs(5)).await.is_some());
+        let mut second = TcpStream::connect(address).await.expect("connect");
+        second.write_all(READY).await.expect("write");
+        assert!(answer(&mut second, Duration::from_secs(5)).await.is_some());
+
+        let mut third = TcpStream::connect(address)
+            .await
+            .expect("queued by the kernel");
+        third.write_all(READY).await.expect("write");
+        assert!(
+            answer(&mut third, Duration::from_millis(500))
+                .await
+                .is_none(),
+            "a third connection is served while two are open"
+        );
+        drop(first);
+        let served = answer(&mut third, Duration::from_secs(5)).await;
+        assert!(served.is_some_and(|a| a.starts_with("HTTP/1.1 200")));
+    }
+
+    #[tokio::test]
+    async fn shutdown_lets_the_request_in_flight_finish_and_stops() {
+        let (address, stop) = server(HttpOptions::default()).await;
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        stream.write_all(READY).await.expect("write");
+        assert!(answer(&mut stream, Duration::from_secs(5)).await.is_some());
+        stop.send(()).expect("server running");
+        // The idle kept-alive connection is closed, and nothing is accepted.
+        assert!(
+            until_closed(&mut stream, Duration::from_secs(5))
+                .await
+                .is_some()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            TcpStream::connect(address).await.is_err(),
+            "still accepting"
+        );
+    }
+}
