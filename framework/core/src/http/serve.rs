@@ -1,25 +1,38 @@
 //! The accept loop: HTTP/1 connections with a header-read timeout, at most
 //! `max_connections` of them at once, and a graceful shutdown.
 //!
-//! A client that never finishes its headers loses its connection after
-//! [`HttpOptions::header_read_timeout`]; one that never finishes its body
-//! gets a 408 after [`HttpOptions::body_read_timeout`] (`Incoming::read`).
-//! Past the connection cap, new connections wait in the listener's backlog
-//! until one closes.
+//! A client that never finishes its headers, or keeps a connection idle,
+//! loses the connection after [`HttpOptions::header_read_timeout`]; one that
+//! never finishes its body gets a 408 after
+//! [`HttpOptions::body_read_timeout`] (`Incoming::read`). Past the
+//! connection cap, new connections wait in the listener's backlog until one
+//! closes.
+//!
+//! The header-read timeout is kept per connection, not per request: hyper's
+//! own arms a timer for every request, which cost `check_jwt` 8 % of its
+//! throughput (docs/perf/hardening-cost.md). Here the connection's reader notes when a request starts
+//! (its first byte after the previous answer), the service notes when its
+//! headers are complete (hyper calls it), and one timer per connection, firing
+//! every half timeout, closes the connection when a request has been arriving,
+//! or the connection idle, for longer than the timeout.
 
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::ServiceExt as _;
 
@@ -33,12 +46,11 @@ pub(crate) async fn serve(
     options: &HttpOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(options.header_read_timeout);
+    let builder = hyper::server::conn::http1::Builder::new();
     let permits = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
+    let epoch = Instant::now();
+    let timeout = options.header_read_timeout;
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -58,15 +70,36 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(
-            router
-                .clone()
-                .map_request(|request: Request<Incoming>| request.map(Body::new)),
-        );
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let clock = Arc::new(RequestClock::new(epoch));
+        let heads = Arc::clone(&clock);
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |request: Request<Incoming>| {
+                heads.head_read();
+                request.map(Body::new)
+            },
+        ));
+        let io = TokioIo::new(ClockedStream {
+            stream,
+            clock: Arc::clone(&clock),
+        });
+        let connection = graceful.watch(builder.serve_connection(io, service));
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::trace!(%error, "connection ended with an error");
+            let mut connection = std::pin::pin!(connection);
+            let mut watch = tokio::time::interval(timeout / 2);
+            loop {
+                tokio::select! {
+                    biased;
+                    result = &mut connection => {
+                        if let Err(error) = result {
+                            tracing::trace!(%error, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    _ = watch.tick() => if clock.waiting_longer_than(timeout) {
+                        tracing::debug!("closing a connection whose request headers did not arrive in time");
+                        break;
+                    }
+                }
             }
             drop(permit);
         });
@@ -74,6 +107,104 @@ pub(crate) async fn serve(
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// When the connection last started to wait for a request's headers (at
+/// its start, and after each request's headers), and whether they are
+/// being read: milliseconds since the server's start, `u64::MAX` while a
+/// request is being handled.
+#[derive(Debug)]
+struct RequestClock {
+    epoch: Instant,
+    waiting_since_ms: AtomicU64,
+}
+
+/// A request being handled: no header is awaited.
+const HANDLING: u64 = u64::MAX;
+
+impl RequestClock {
+    fn new(epoch: Instant) -> Self {
+        let clock = Self {
+            epoch,
+            waiting_since_ms: AtomicU64::new(0),
+        };
+        clock
+            .waiting_since_ms
+            .store(clock.now_ms(), Ordering::Relaxed);
+        clock
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
+    }
+
+    /// A request's headers are complete: the handler runs.
+    fn head_read(&self) {
+        self.waiting_since_ms.store(HANDLING, Ordering::Relaxed);
+    }
+
+    /// The answer is being written: the next request's headers are awaited
+    /// from now on.
+    fn answering(&self) {
+        if self.waiting_since_ms.load(Ordering::Relaxed) == HANDLING {
+            self.waiting_since_ms
+                .store(self.now_ms(), Ordering::Relaxed);
+        }
+    }
+
+    fn waiting_longer_than(&self, timeout: Duration) -> bool {
+        let since = self.waiting_since_ms.load(Ordering::Relaxed);
+        since != HANDLING && u128::from(self.now_ms().saturating_sub(since)) > timeout.as_millis()
+    }
+}
+
+/// The connection's socket, noting on the [`RequestClock`] when an answer
+/// is written.
+struct ClockedStream {
+    stream: TcpStream,
+    clock: Arc<RequestClock>,
+}
+
+impl AsyncRead for ClockedStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ClockedStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.clock.answering();
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.clock.answering();
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
 }
 
 /// After a failed `accept`: nothing to wait for when the error belonged to
