@@ -143,9 +143,14 @@ impl RequestClock {
         self.waiting_since_ms.store(HANDLING, Ordering::Relaxed);
     }
 
-    /// The answer is being written: the next request's headers are awaited
-    /// from now on.
-    fn answering(&self) {
+    /// Bytes of an answer are being written: from the first of a final
+    /// answer on, the next request's headers are awaited. An interim
+    /// `100 Continue` (sent when a handler starts reading a body that the
+    /// client sent with `Expect: 100-continue`) leaves the handler running.
+    fn answering(&self, first_bytes: &[u8]) {
+        if first_bytes.starts_with(b"HTTP/1.1 100 ") {
+            return;
+        }
         if self.waiting_since_ms.load(Ordering::Relaxed) == HANDLING {
             self.waiting_since_ms
                 .store(self.now_ms(), Ordering::Relaxed);
@@ -181,7 +186,7 @@ impl AsyncWrite for ClockedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.clock.answering();
+        self.clock.answering(buf);
         Pin::new(&mut self.stream).poll_write(cx, buf)
     }
 
@@ -190,7 +195,8 @@ impl AsyncWrite for ClockedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.clock.answering();
+        self.clock
+            .answering(bufs.first().map_or(&[][..], |b| &b[..]));
         Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
     }
 
@@ -236,6 +242,29 @@ mod tests {
     use crate::storage::Db;
 
     const READY: &[u8] = b"GET /crud/rdy HTTP/1.1\r\nHost: t\r\n\r\n";
+
+    #[test]
+    fn the_clock_waits_for_headers_except_while_a_handler_runs() {
+        let clock = super::RequestClock::new(Instant::now() - Duration::from_secs(5));
+        assert!(!clock.waiting_longer_than(Duration::from_secs(1)), "fresh");
+        clock.head_read();
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(
+            !clock.waiting_longer_than(Duration::from_millis(10)),
+            "handling"
+        );
+        clock.answering(b"HTTP/1.1 100 Continue\r\n\r\n");
+        assert!(
+            !clock.waiting_longer_than(Duration::from_millis(10)),
+            "still handling"
+        );
+        clock.answering(b"HTTP/1.1 200 OK\r\n");
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(
+            clock.waiting_longer_than(Duration::from_millis(10)),
+            "waiting again"
+        );
+    }
 
     /// A server with these options; its address and a sender that stops it.
     async fn server(options: HttpOptions) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
