@@ -388,3 +388,39 @@ blog_test!(
         assert_eq!(found.json()["id"], id.as_str());
     }
 );
+
+blog_test!(
+    async fn account_creation_mail_is_throttled_per_address(server: TestServer) {
+        use sea_orm::EntityTrait as _;
+
+        let address = "recreated@blog.test";
+        let count = |server: &TestServer| {
+            crate::users_support::mails(server, "account_creation", address).len()
+        };
+        let id = server.create_account(address, PASSWORD).await;
+        for _ in 0..100 {
+            if count(&server) == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(count(&server), 1, "the first mail");
+        // The account deleted and made again at once: no second mail.
+        blog::user::Entity::delete_by_id(id)
+            .exec(&server.db)
+            .await
+            .expect("deleted");
+        server.create_account(address, PASSWORD).await;
+        server.create_account("another@blog.test", PASSWORD).await;
+        for _ in 0..100 {
+            if !crate::users_support::mails(&server, "account_creation", "another@blog.test")
+                .is_empty()
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(count(&server), 1, "no second mail to the same address");
+    }
+);

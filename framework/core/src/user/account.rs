@@ -1,6 +1,7 @@
 //! `create_account`, and accounts made by application code.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use schemars::Schema;
 use serde_json::{Map, Value};
@@ -8,13 +9,45 @@ use serde_json::{Map, Value};
 use super::AccountService;
 use super::columns;
 use super::columns::Col;
+use crate::command::usage;
 use crate::context::{CrudContext, Verb};
 use crate::error::{Error, Result};
 use crate::service::DynService;
 use crate::shared::user::{CreateAccountDto, CreateAccountReturnDto, USER_SERVICE};
 use crate::storage::camel_case;
 
+/// The key, in the call counters, of the account-creation mails of an
+/// address.
+const ACCOUNT_MAIL_KEY: &str = "account_creation_mail";
+
+/// At most one account-creation mail per address in this time: an address
+/// whose account is deleted and created again, over and over, is not
+/// flooded.
+const ACCOUNT_MAIL_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
 impl AccountService {
+    /// Whether the account-creation mail may go to `to`: one per address per
+    /// [`ACCOUNT_MAIL_INTERVAL`], claimed in the database for every instance.
+    /// The account exists already: a failed claim skips the mail, nothing
+    /// else.
+    async fn claim_account_mail(&self, to: &str) -> bool {
+        let now = chrono::Utc::now().timestamp_millis();
+        let interval = i64::try_from(ACCOUNT_MAIL_INTERVAL.as_millis()).unwrap_or(i64::MAX);
+        match usage::claim_call(&self.inner.db, to, ACCOUNT_MAIL_KEY, now, interval).await {
+            Ok(()) => true,
+            Err(Error::WaitUntil { .. }) => {
+                tracing::debug!(
+                    "an account-creation mail went to this address recently: not sent again"
+                );
+                false
+            }
+            Err(error) => {
+                tracing::warn!(%error, "account creation email not sent");
+                false
+            }
+        }
+    }
+
     /// Creates an account (`create_account`). Abilities are not checked
     /// here: the HTTP layer checks them before calling.
     ///
@@ -57,13 +90,15 @@ impl AccountService {
             .and_then(Value::as_str)
             .ok_or(Error::Internal("created user has no id"))?
             .to_owned();
-        let email = Arc::clone(&self.inner.email);
         let to = dto.email;
-        tokio::spawn(async move {
-            if let Err(err) = email.send_account_creation(&to).await {
-                tracing::warn!(error = %err, "account creation email not sent");
-            }
-        });
+        if self.claim_account_mail(&to).await {
+            let email = Arc::clone(&self.inner.email);
+            tokio::spawn(async move {
+                if let Err(err) = email.send_account_creation(&to).await {
+                    tracing::warn!(error = %err, "account creation email not sent");
+                }
+            });
+        }
         let access_token = if dto.log_me_in == Some(true) {
             let lifetime = options.token_lifetime.as_secs() as i64;
             Some(self.inner.keys.issue(&user_id, None, lifetime, None)?.0)
