@@ -32,6 +32,25 @@ pub(crate) async fn row(server: &TestServer, id: &str) -> entity::Model {
         .expect("the user exists")
 }
 
+/// Asserts that the user's row is `before` but for the login counters a
+/// password check moves (`failedLoginCount`, `lastLoginAttempt`).
+pub(crate) async fn assert_only_login_counters_changed(
+    server: &TestServer,
+    before: &entity::Model,
+    why: &str,
+) {
+    let after = row(server, &before.id).await;
+    assert_eq!(
+        entity::Model {
+            failed_login_count: before.failed_login_count,
+            last_login_attempt: before.last_login_attempt,
+            ..after
+        },
+        *before,
+        "{why}"
+    );
+}
+
 /// A JSON object.
 pub(crate) fn obj(value: Value) -> Map<String, Value> {
     value.as_object().cloned().expect("an object")

@@ -95,33 +95,15 @@ impl AccountService {
     }
 
     async fn attempt_login(&self, dto: LoginDto) -> Result<LoginResponseDto> {
-        let options = &self.inner.options;
         self.throttle_login(&dto.email).await?;
         let lifetime = self.token_lifetime(dto.expires_in_sec)?;
-        if dto.password.chars().count() > options.password_max_length {
-            return Err(Error::PasswordTooLong);
-        }
+        self.check_password_length(&dto.password)?;
         let now = truncate_to_millis(Utc::now());
         let user = self.account_where(Col::Email, &dto.email).await?;
         // Read for every identifier, known or not: same queries, same time.
         let by_identifier = self.identifier_failures(&dto.email).await?;
         let by_account = user.as_ref().map(account_failures).unwrap_or_default();
-        let left = [by_account, by_identifier]
-            .into_iter()
-            .filter_map(|failures| {
-                lockout_left_ms(
-                    failures,
-                    now.timestamp_millis(),
-                    options.max_failed_logins,
-                    options.max_lockout,
-                )
-            })
-            .max();
-        if let Some(left) = left {
-            return Err(Error::LockedOut {
-                wait_seconds: round_seconds(left),
-            });
-        }
+        self.check_lockout([by_account, by_identifier], now)?;
 
         let hash = user.as_ref().map(|u| u.password.clone());
         let verified = self.inner.hasher.verify(&dto.password, hash).await?;
@@ -173,22 +155,10 @@ impl AccountService {
         user: &AccountRow,
         password: &str,
     ) -> Result<()> {
-        let options = &self.inner.options;
         self.throttle_login(&user.email).await?;
-        if password.chars().count() > options.password_max_length {
-            return Err(Error::PasswordTooLong);
-        }
+        self.check_password_length(password)?;
         let now = truncate_to_millis(Utc::now());
-        if let Some(left) = lockout_left_ms(
-            account_failures(user),
-            now.timestamp_millis(),
-            options.max_failed_logins,
-            options.max_lockout,
-        ) {
-            return Err(Error::LockedOut {
-                wait_seconds: round_seconds(left),
-            });
-        }
+        self.check_lockout([account_failures(user)], now)?;
         let hash = Some(user.password.clone());
         if !self.inner.hasher.verify(password, hash).await? {
             return match self.fail::<()>(&user.id, now).await {
@@ -198,6 +168,42 @@ impl AccountService {
         }
         self.count_success(&user.id, None, now).await?;
         Ok(())
+    }
+
+    /// A password longer than `password_max_length` is refused before any
+    /// hashing.
+    fn check_password_length(&self, password: &str) -> Result<()> {
+        if password.chars().count() > self.inner.options.password_max_length {
+            return Err(Error::PasswordTooLong);
+        }
+        Ok(())
+    }
+
+    /// [`Error::LockedOut`] while any of these failure counts is locked out
+    /// at `now`, with the longest wait.
+    fn check_lockout<const N: usize>(
+        &self,
+        failures: [Failures; N],
+        now: DateTimeUtc,
+    ) -> Result<()> {
+        let options = &self.inner.options;
+        let left = failures
+            .into_iter()
+            .filter_map(|failures| {
+                lockout_left_ms(
+                    failures,
+                    now.timestamp_millis(),
+                    options.max_failed_logins,
+                    options.max_lockout,
+                )
+            })
+            .max();
+        match left {
+            Some(left) => Err(Error::LockedOut {
+                wait_seconds: round_seconds(left),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// One login attempt per identifier per `min_time_between_login_attempts`,
