@@ -13,6 +13,7 @@ mod crud_batches;
 mod crud_in_ids;
 mod crud_options;
 mod hardening;
+mod hardening_reads;
 mod login_lockout;
 mod login_passwords;
 mod login_support;

@@ -18,7 +18,7 @@ async fn build(db: Db, posts: ServiceSecurity) -> ferrocrud::Result<App> {
     )?;
     let service = CrudService::<blog::post::Entity>::new(db.clone())?;
     let builder = App::builder(db)
-        .roles(blog::security::roles())
+        .roles(fixture::roles())
         .user_service(users, blog::security::users())
         .service(service, posts);
     fixture::commands(builder).build().await

@@ -13,13 +13,15 @@
 //!
 //! On the entity, users may also batch up to [`USER_MAX_BATCH_SIZE`] posts
 //! and ask for `returnUpdatedEntity`; moderators may set `allowIdOverride`.
+//! A role of its own, [`READER`], reads through a projection and a rule on
+//! instants.
 
 use std::time::Duration;
 
 use ferrocrud::app::App;
 use ferrocrud::command::{Cmd, CommandContext};
 use ferrocrud::email::MailboxFile;
-use ferrocrud::security::{Crud, ServiceSecurity, eq, gt, user_id};
+use ferrocrud::security::{Crud, Role, ServiceSecurity, and, eq, exists, gt, gte, user_id};
 use ferrocrud::service::CrudService;
 use ferrocrud::shared::Command;
 use ferrocrud::storage::Db;
@@ -27,6 +29,27 @@ use ferrocrud::user::CrudUserService;
 use ferrocrud::{Error, Result};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+/// A role of the fixture only, inheriting `guest`: it creates, reads,
+/// updates and deletes its own posts (`owner` pinned to its id), may ask for
+/// `returnUpdatedEntity`, reads only [`READER_FIELDS`], and may not read
+/// with a `createdAt` at or after [`READER_CUTOFF`].
+pub const READER: &str = "reader";
+
+/// What [`READER`] may read of a post: `owner`, its limiting key, is not
+/// among them.
+pub const READER_FIELDS: [&str; 3] = ["id", "title", "createdAt"];
+
+/// [`READER`] may not read with a `createdAt` at or after this instant,
+/// written with an offset: 2029-12-31T23:00:00Z.
+pub const READER_CUTOFF: &str = "2030-01-01T00:00:00+01:00";
+
+/// The blog's roles and [`READER`].
+pub fn roles() -> Vec<Role> {
+    let mut roles = blog::security::roles();
+    roles.push(Role::new(READER).inherits("guest"));
+    roles
+}
 
 /// The largest CRUD batch of role `user` on posts.
 pub const USER_MAX_BATCH_SIZE: u64 = 5;
@@ -168,6 +191,15 @@ pub fn post_security() -> ServiceSecurity {
             r.can(Crud::ALL).when(eq("owner", user_id()));
             r.can_option("allowIdOverride");
         })
+        .role(READER, |r| {
+            r.can(Crud::ALL).when(eq("owner", user_id()));
+            r.cannot(Crud::READ).when(and(vec![
+                exists("createdAt", true),
+                gte("createdAt", READER_CUTOFF),
+            ]));
+            r.can_option("returnUpdatedEntity");
+            r.read_fields(&READER_FIELDS);
+        })
         .role("guest", |r| {
             r.can_cmd::<PingDto>();
             r.can("limited");
@@ -230,7 +262,7 @@ pub async fn build_on(db: Db, settings: &blog::settings::Settings) -> Result<App
     )?;
     let posts = CrudService::<blog::post::Entity>::new(db.clone())?;
     let builder = App::builder(db)
-        .roles(blog::security::roles())
+        .roles(roles())
         .user_service(users.clone(), blog::security::users())
         .service(posts, post_security());
     let app = commands(builder).build().await?;

@@ -351,6 +351,10 @@ impl AppBuilder {
                 entity: KnownFields {
                     type_name: type_name.clone(),
                     fields: query_validator.fields().map(str::to_owned).collect(),
+                    date_times: query_validator
+                        .date_time_fields()
+                        .map(str::to_owned)
+                        .collect(),
                 },
                 commands: service_commands
                     .iter()
@@ -358,6 +362,11 @@ impl AppBuilder {
                         let known = KnownFields {
                             type_name: entry.spec.dto_type.clone(),
                             fields: entry.validator.fields().map(str::to_owned).collect(),
+                            date_times: entry
+                                .validator
+                                .date_time_fields()
+                                .map(str::to_owned)
+                                .collect(),
                         };
                         (cmd.clone(), known)
                     })

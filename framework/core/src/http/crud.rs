@@ -8,8 +8,9 @@ use super::error::ApiError;
 use super::{Incoming, guard, json_response, object, success_status};
 use crate::app::{AppState, ServiceEntry};
 use crate::context::{CrudContext, Verb};
-use crate::error::{Error, Result, Target};
-use crate::security::Action;
+use crate::error::{Denied, Error, Result, Target};
+use crate::security::{Action, Authorized};
+use crate::shared::OrderBy;
 use crate::validate::Mode;
 
 /// A CRUD operation, from its verb and route suffix.
@@ -78,13 +79,11 @@ pub(crate) async fn handle(
         Op::Find | Op::FindIds => find(state, entry, ctx, query, op == Op::FindIds).await?,
         Op::FindIn => find_in(state, entry, ctx, query).await?,
         Op::PatchOne | Op::Patch => {
-            patch(state, entry, &ctx, patch_query, body, op == Op::PatchOne).await?
+            patch(state, entry, ctx, patch_query, body, op == Op::PatchOne).await?
         }
         Op::PatchIn => patch_in(state, entry, &ctx, query, body).await?,
         Op::PatchBatch => patch_batch(state, entry, &ctx, body).await?,
-        Op::DeleteOne | Op::Delete => {
-            delete(state, entry, &ctx, query, op == Op::DeleteOne).await?
-        }
+        Op::DeleteOne | Op::Delete => delete(state, entry, ctx, query, op == Op::DeleteOne).await?,
         Op::DeleteIn => delete_in(state, entry, &ctx, query).await?,
     };
     Ok(json_response(success_status(verb), &value))
@@ -157,8 +156,8 @@ async fn find_one(
     if ctx.options.cached == Some(true) && !query.contains_key(&entry.id_field) {
         return Err(Error::CachedNeedsId);
     }
-    let read_fields = authorize(state, &ctx, &[&query], &[])?;
-    apply_read_rules(state, entry, &mut ctx, read_fields)?;
+    let authorized = authorize(state, &ctx, &[&query], &[])?;
+    apply_read_rules(state, entry, &mut ctx, &authorized, &query)?;
     Ok(entry
         .service
         .find_one(query, &ctx)
@@ -179,8 +178,8 @@ async fn find(
         .query_validator
         .validate(&mut query, Mode::Query { list_field }, Target::Query)?;
     cap_id_list(state, &query, list_field)?;
-    let read_fields = authorize(state, &ctx, &[&query], &[])?;
-    apply_read_rules(state, entry, &mut ctx, read_fields)?;
+    let authorized = authorize(state, &ctx, &[&query], &[])?;
+    apply_read_rules(state, entry, &mut ctx, &authorized, &query)?;
     let page = if ids_only {
         entry.service.find_ids(query, &ctx).await?
     } else {
@@ -200,15 +199,15 @@ async fn find_in(
     entry
         .query_validator
         .validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
-    let read_fields = authorize(state, &ctx, &[&query], &[])?;
-    apply_read_rules(state, entry, &mut ctx, read_fields)?;
+    let authorized = authorize(state, &ctx, &[&query], &[])?;
+    apply_read_rules(state, entry, &mut ctx, &authorized, &query)?;
     to_value(entry.service.find_in(ids, query, &ctx).await?)
 }
 
 async fn patch(
     state: &AppState,
     entry: &ServiceEntry,
-    ctx: &CrudContext,
+    mut ctx: CrudContext,
     query: Option<Map<String, Value>>,
     body: Option<Value>,
     one: bool,
@@ -224,11 +223,16 @@ async fn patch(
         _ => Map::new(),
     };
     let list_field = (!one).then_some(entry.id_field.as_str());
-    let (query, data) = checked_update(state, entry, ctx, query, data, list_field)?;
+    let CheckedUpdate {
+        query,
+        data,
+        authorized,
+    } = checked_update(state, entry, &ctx, query, data, list_field)?;
+    apply_write_read_rules(state, entry, &mut ctx, &authorized, &query)?;
     let answer = if one {
-        entry.service.patch_one(query, data, ctx).await?
+        entry.service.patch_one(query, data, &ctx).await?
     } else {
-        entry.service.patch(query, data, ctx).await?
+        entry.service.patch(query, data, &ctx).await?
     };
     to_value(answer)
 }
@@ -241,7 +245,12 @@ async fn patch_in(
     body: Option<Value>,
 ) -> Result<Value> {
     let ids = take_ids(state, entry, &mut query)?;
-    let (query, data) = checked_update(state, entry, ctx, query, object(body)?, None)?;
+    let CheckedUpdate {
+        query,
+        data,
+        authorized,
+    } = checked_update(state, entry, ctx, query, object(body)?, None)?;
+    refuse_hidden_filters(state, entry, ctx, &authorized, &query)?;
     to_value(entry.service.patch_in(ids, query, data, ctx).await?)
 }
 
@@ -262,7 +271,13 @@ async fn patch_batch(
                 "a batch patch item holds only `query` and `data`",
             ));
         }
-        checked.push(checked_update(state, entry, ctx, query, data, None)?);
+        let CheckedUpdate {
+            query,
+            data,
+            authorized,
+        } = checked_update(state, entry, ctx, query, data, None)?;
+        refuse_hidden_filters(state, entry, ctx, &authorized, &query)?;
+        checked.push((query, data));
     }
     to_value(entry.service.patch_batch(checked, ctx).await?)
 }
@@ -279,16 +294,24 @@ fn refuse_managed(entry: &ServiceEntry, data: &Map<String, Value>) -> Result<()>
     }
 }
 
+/// An update that passed validation and authorization.
+struct CheckedUpdate<'s> {
+    query: Map<String, Value>,
+    data: Map<String, Value>,
+    /// What the role that allowed it lets the caller read.
+    authorized: Authorized<'s>,
+}
+
 /// Validates an update and authorizes it on the query, then on the query
 /// merged with the data, so the data cannot move a row out of the allowed set.
-fn checked_update(
-    state: &AppState,
+fn checked_update<'s>(
+    state: &'s AppState,
     entry: &ServiceEntry,
     ctx: &CrudContext,
     mut query: Map<String, Value>,
     mut data: Map<String, Value>,
     list_field: Option<&str>,
-) -> Result<(Map<String, Value>, Map<String, Value>)> {
+) -> Result<CheckedUpdate<'s>> {
     entry
         .query_validator
         .validate(&mut query, Mode::Query { list_field }, Target::Query)?;
@@ -303,14 +326,18 @@ fn checked_update(
     let mut merged = query.clone();
     merged.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
     let fields: Vec<&str> = data.keys().map(String::as_str).collect();
-    authorize(state, ctx, &[&query, &merged], &fields)?;
-    Ok((query, data))
+    let authorized = authorize(state, ctx, &[&query, &merged], &fields)?;
+    Ok(CheckedUpdate {
+        query,
+        data,
+        authorized,
+    })
 }
 
 async fn delete(
     state: &AppState,
     entry: &ServiceEntry,
-    ctx: &CrudContext,
+    mut ctx: CrudContext,
     mut query: Map<String, Value>,
     one: bool,
 ) -> Result<Value> {
@@ -319,11 +346,12 @@ async fn delete(
         .query_validator
         .validate(&mut query, Mode::Query { list_field }, Target::Query)?;
     cap_id_list(state, &query, list_field)?;
-    authorize(state, ctx, &[&query], &[])?;
+    let authorized = authorize(state, &ctx, &[&query], &[])?;
+    apply_write_read_rules(state, entry, &mut ctx, &authorized, &query)?;
     let answer = if one {
-        entry.service.delete_one(query, ctx).await?
+        entry.service.delete_one(query, &ctx).await?
     } else {
-        entry.service.delete(query, ctx).await?
+        entry.service.delete(query, &ctx).await?
     };
     to_value(answer)
 }
@@ -338,27 +366,101 @@ async fn delete_in(
     entry
         .query_validator
         .validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
-    authorize(state, ctx, &[&query], &[])?;
+    let authorized = authorize(state, ctx, &[&query], &[])?;
+    refuse_hidden_filters(state, entry, ctx, &authorized, &query)?;
     to_value(entry.service.delete_in(ids, query, ctx).await?)
 }
 
-/// Checks the caller's abilities; answers the role's forced read projection.
-fn authorize(
-    state: &AppState,
+/// Checks the caller's abilities; answers what the role that allowed the
+/// request lets it read.
+fn authorize<'s>(
+    state: &'s AppState,
     ctx: &CrudContext,
     subjects: &[&Map<String, Value>],
     fields: &[&str],
-) -> Result<Option<Vec<String>>> {
-    let authorized = authorize::authorize(state, ctx, Action::Crud(ctx.verb), subjects, fields)?;
-    Ok(authorized.read_fields.map(<[String]>::to_vec))
+) -> Result<Authorized<'s>> {
+    authorize::authorize(state, ctx, Action::Crud(ctx.verb), subjects, fields)
 }
 
-/// Applies the role's forced projection and the service's always-excluded fields.
+/// A read: refuses filters and sorts on hidden fields, then applies the
+/// role's forced projection and the service's always-excluded fields.
 fn apply_read_rules(
     state: &AppState,
     entry: &ServiceEntry,
     ctx: &mut CrudContext,
-    role_fields: Option<Vec<String>>,
+    authorized: &Authorized<'_>,
+    query: &Map<String, Value>,
+) -> Result<()> {
+    refuse_hidden_filters(state, entry, ctx, authorized, query)?;
+    project(state, entry, ctx, authorized.read_fields)
+}
+
+/// A patch or delete: its query, and the row `returnUpdatedEntity` answers,
+/// follow the read rules, since both tell the caller about the row.
+fn apply_write_read_rules(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &mut CrudContext,
+    authorized: &Authorized<'_>,
+    query: &Map<String, Value>,
+) -> Result<()> {
+    refuse_hidden_filters(state, entry, ctx, authorized, query)?;
+    if ctx.options.return_updated_entity == Some(true) {
+        project(state, entry, ctx, authorized.read_fields)?;
+    }
+    Ok(())
+}
+
+/// Refuses (403, as a read of the field would be) a query or a sort on a
+/// field the caller may not read: the rows it matches, their count and their
+/// order would tell the field's values. The id is always readable, and a
+/// field every `can` rule pins to one value (a limiting key) tells nothing.
+fn refuse_hidden_filters(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &CrudContext,
+    authorized: &Authorized<'_>,
+    query: &Map<String, Value>,
+) -> Result<()> {
+    let excluded = state.authorizer.always_excluded(&ctx.service);
+    if authorized.read_fields.is_none() && excluded.is_empty() {
+        return Ok(());
+    }
+    let hidden = |key: &str| {
+        let field = key.split('.').next().unwrap_or(key);
+        let readable = field == entry.id_field
+            || (authorized
+                .read_fields
+                .is_none_or(|read| read.iter().any(|f| f == field))
+                && !excluded.iter().any(|f| f == field));
+        !readable && !authorized.pinned_fields.iter().any(|f| f == key)
+    };
+    let sorted = ctx.options.order_by.iter().flat_map(|order| match order {
+        OrderBy::One(map) => std::slice::from_ref(map).iter(),
+        OrderBy::Many(maps) => maps.iter(),
+    });
+    let found = query
+        .keys()
+        .chain(sorted.flat_map(Map::keys))
+        .find(|key| hidden(key));
+    match found {
+        Some(field) => Err(Error::Denied(Denied {
+            role: ctx.role().to_owned(),
+            method: ctx.verb.as_str(),
+            service: ctx.service.clone(),
+            command: None,
+            tried: vec![(authorized.role.to_owned(), field.clone())],
+        })),
+        None => Ok(()),
+    }
+}
+
+/// Applies the role's forced projection and the service's always-excluded fields.
+fn project(
+    state: &AppState,
+    entry: &ServiceEntry,
+    ctx: &mut CrudContext,
+    role_fields: Option<&[String]>,
 ) -> Result<()> {
     if let Some(role_fields) = role_fields {
         let fields = match ctx.options.fields.take() {
@@ -366,7 +468,7 @@ fn apply_read_rules(
                 .into_iter()
                 .filter(|f| role_fields.contains(f))
                 .collect(),
-            None => role_fields,
+            None => role_fields.to_vec(),
         };
         ctx.options.fields = Some(fields);
     }

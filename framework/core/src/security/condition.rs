@@ -305,6 +305,48 @@ impl Condition {
         out
     }
 
+    /// Rewrites the text operands compared with the fields `paths` (the
+    /// entity's `date-time` fields) that are RFC 3339 date-times into the
+    /// form requests are brought to (UTC, milliseconds, `Z`), so that a
+    /// rule's `+01:00` constant compares as the instant it names.
+    ///
+    /// ```
+    /// use ferrocrud::security::{lt, Operand};
+    ///
+    /// let mut c = lt("publishedAt", "2026-01-01T00:30:00+01:00");
+    /// c.canonicalise_date_times(&["publishedAt".to_owned()]);
+    /// assert_eq!(c, lt("publishedAt", "2025-12-31T23:30:00.000Z"));
+    /// ```
+    pub fn canonicalise_date_times(&mut self, paths: &[String]) {
+        let canonical = |path: &str, operand: &mut Operand| {
+            if let Operand::Value(value) = operand
+                && paths.iter().any(|p| p == path)
+            {
+                crate::validate::canonicalise_date_times(value);
+            }
+        };
+        match self {
+            Condition::Eq(path, operand)
+            | Condition::Ne(path, operand)
+            | Condition::Lt(path, operand)
+            | Condition::Lte(path, operand)
+            | Condition::Gt(path, operand)
+            | Condition::Gte(path, operand) => canonical(path, operand),
+            Condition::In(path, operands) | Condition::Nin(path, operands) => {
+                for operand in operands {
+                    canonical(path, operand);
+                }
+            }
+            Condition::Exists(..) => {}
+            Condition::And(items) | Condition::Or(items) => {
+                for item in items {
+                    item.canonicalise_date_times(paths);
+                }
+            }
+            Condition::Not(inner) => inner.canonicalise_date_times(paths),
+        }
+    }
+
     fn collect_fields<'a>(&'a self, out: &mut Vec<&'a str>) {
         match self {
             Condition::Eq(path, _)

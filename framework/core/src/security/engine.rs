@@ -34,6 +34,10 @@ pub struct KnownFields {
     pub type_name: String,
     /// The fields' wire names.
     pub fields: Vec<String>,
+    /// The fields holding `date-time`s: a rule's constants compared with
+    /// them are brought to canonical form at start
+    /// ([`Condition::canonicalise_date_times`](super::Condition::canonicalise_date_times)).
+    pub date_times: Vec<String>,
 }
 
 impl KnownFields {
@@ -42,7 +46,15 @@ impl KnownFields {
         Self {
             type_name: type_name.into(),
             fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+            date_times: Vec::new(),
         }
+    }
+
+    /// Names the fields among `fields` that hold `date-time`s.
+    #[must_use]
+    pub fn with_date_times(mut self, fields: &[&str]) -> Self {
+        self.date_times = fields.iter().map(|f| (*f).to_owned()).collect();
+        self
     }
 
     /// Whether the type has the field `name`.
@@ -140,6 +152,11 @@ pub struct Authorized<'a> {
     pub role: &'a str,
     /// The projection that role forces on reads (and `returnUpdatedEntity`).
     pub read_fields: Option<&'a [String]>,
+    /// The fields every `can` rule of that role for the verb pins to one
+    /// value with an `eq` (a limiting key such as `owner`): a query may
+    /// filter on them even where the projection hides them, since every row
+    /// it can match holds the value the rule names. Empty for commands.
+    pub pinned_fields: &'a [String],
 }
 
 /// One role's abilities in one service.
@@ -155,6 +172,8 @@ struct RoleTable {
     max_batch_size: Option<u64>,
     command_max_batch_size: FastMap<Box<str>, u64>,
     read_fields: Option<Vec<String>>,
+    /// Per verb (indexed by [`verb_index`]): [`RuleList::pinned_fields`].
+    pinned: [Box<[String]>; 4],
 }
 
 /// One service's compiled abilities.
@@ -293,9 +312,14 @@ impl Authorizer {
         for role in walk {
             let table = service.and_then(|s| s.roles.get(&**role));
             if check_role(table, request, subjects, explicit).is_ok() {
+                let pinned_fields = match (table, request.action) {
+                    (Some(table), Action::Crud(verb)) => &table.pinned[verb_index(verb)][..],
+                    _ => &[],
+                };
                 return Ok(Authorized {
                     role,
                     read_fields: table.and_then(|t| t.read_fields.as_deref()),
+                    pinned_fields,
                 });
             }
         }
@@ -539,7 +563,7 @@ fn compile_role(
                 names.check_fields(rule.fields.as_deref(), &fields.entity)?;
                 let by_verb = table.crud.get_or_insert_with(Default::default);
                 for verb in set.verbs() {
-                    by_verb[verb_index(verb)].push(rule);
+                    by_verb[verb_index(verb)].push(rule, &fields.entity.date_times);
                 }
             }
             Target::Command { service } => {
@@ -553,7 +577,11 @@ fn compile_role(
                 })?;
                 names.check_condition(rule, dto)?;
                 names.check_fields(rule.fields.as_deref(), dto)?;
-                table.commands.entry(command.into()).or_default().push(rule);
+                table
+                    .commands
+                    .entry(command.into())
+                    .or_default()
+                    .push(rule, &dto.date_times);
             }
             // Option rules live in their own list.
             Target::Option => {}
@@ -565,7 +593,7 @@ fn compile_role(
             .options
             .entry(rule.action().into())
             .or_default()
-            .push(rule);
+            .push(rule, &fields.entity.date_times);
     }
     let lists = table.crud.iter_mut().flatten();
     for list in lists
@@ -573,6 +601,9 @@ fn compile_role(
         .chain(table.options.values_mut())
     {
         list.finish();
+    }
+    if let Some(by_verb) = &table.crud {
+        table.pinned = std::array::from_fn(|verb| by_verb[verb].pinned_fields());
     }
     table.max_batch_size = rights.max_batch_size;
     for (command, size) in &rights.command_max_batch_size {
@@ -596,7 +627,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::security::condition::{Condition, Operand, Truth, eq, exists, in_, ne, user_id};
+    use crate::security::condition::{
+        Condition, Operand, Truth, and, eq, exists, in_, ne, or, user_id,
+    };
     use crate::security::crud::Crud;
     use crate::security::role::Role;
     use crate::shared::user::{LoginDto, ResetPasswordDto, TimeoutUserDto};
@@ -1248,6 +1281,54 @@ mod tests {
             read(&own, &[("cached", values(&["true"]))]),
             "Role user is not allowed to GET post - user failed on cached->true - guest failed on all "
         );
+    }
+
+    #[test]
+    fn pinned_fields_are_those_every_can_rule_pins_with_an_eq() {
+        let security = ServiceSecurity::new()
+            .role("user", |r| {
+                r.can("read")
+                    .when(and(vec![eq("owner", user_id()), eq("title", "t")]));
+                r.can("read")
+                    .when(or(vec![eq("owner", user_id()), eq("content", "c")]));
+                r.can("update").when(eq("owner", user_id()));
+                r.cannot("update").when(eq("title", "x"));
+            })
+            .role("moderator", |r| {
+                r.can("read").when(eq("owner", user_id()));
+                r.can("read");
+            });
+        let authorizer =
+            Authorizer::new(graph(), vec![("post".into(), security, post_fields())], 100)
+                .expect("valid");
+        let pinned = |role: &str, verb: Verb, query: Value| {
+            let query = obj(query);
+            let request = AuthzRequest {
+                service: "post",
+                action: Action::Crud(verb),
+                method: verb,
+                caller: Caller {
+                    user_id: Some("A"),
+                    role,
+                },
+                subjects: &[&query],
+                fields: &[],
+                options: &[],
+            };
+            authorizer
+                .authorize(&request)
+                .map(|ok| ok.pinned_fields.to_vec())
+                .expect("allowed")
+        };
+        // The second read rule pins nothing (an `or`): nothing is pinned.
+        assert!(pinned("user", Verb::Get, json!({ "owner": "A", "title": "t" })).is_empty());
+        assert_eq!(
+            pinned("user", Verb::Patch, json!({ "owner": "A", "title": "y" })),
+            ["owner"],
+            "a cannot pins nothing away"
+        );
+        // A `can` without a condition pins nothing.
+        assert!(pinned("moderator", Verb::Get, json!({ "owner": "A" })).is_empty());
     }
 
     #[test]

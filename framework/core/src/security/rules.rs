@@ -121,6 +121,16 @@ impl Demand<'_> {
     }
 }
 
+/// The paths `condition` pins with an `eq`: itself, or the conjuncts of an
+/// `and`, recursively.
+fn pinned_paths(condition: &Condition) -> Vec<&str> {
+    match condition {
+        Condition::Eq(path, _) => vec![path.as_str()],
+        Condition::And(items) => items.iter().flat_map(pinned_paths).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The most selective demand `condition` makes: a text, else a list of
 /// texts, else the user id; `None` when it makes none of these.
 fn demand(condition: &Condition) -> Option<Demand<'_>> {
@@ -182,12 +192,44 @@ fn collect_demand<'a>(condition: &'a Condition, found: &mut Option<Demand<'a>>) 
 }
 
 impl RuleList {
-    /// Appends a rule (its index is built by [`RuleList::finish`]).
-    pub(super) fn push(&mut self, rule: &Rule) {
+    /// The fields every `can` rule pins to one value with an `eq` (its
+    /// condition, or a conjunct of its `and`). A subject that passes such a
+    /// rule holds the value the rule names, so a query filtering on the field
+    /// tells the caller nothing the rule does not. Empty when there is no
+    /// `can`, or one pins nothing.
+    pub(super) fn pinned_fields(&self) -> Box<[String]> {
+        let mut cans = self.rules.iter().filter(|rule| rule.allow);
+        let Some(first) = cans.next() else {
+            return Box::default();
+        };
+        let mut pinned = first
+            .condition
+            .as_ref()
+            .map(pinned_paths)
+            .unwrap_or_default();
+        for rule in cans {
+            let paths = rule
+                .condition
+                .as_ref()
+                .map(pinned_paths)
+                .unwrap_or_default();
+            pinned.retain(|path| paths.contains(path));
+        }
+        pinned.into_iter().map(str::to_owned).collect()
+    }
+
+    /// Appends a rule (its index is built by [`RuleList::finish`]); its
+    /// constants compared with the `date_times` fields are brought to the
+    /// canonical form requests are.
+    pub(super) fn push(&mut self, rule: &Rule, date_times: &[String]) {
+        let mut condition = rule.condition.clone();
+        if let Some(condition) = condition.as_mut().filter(|_| !date_times.is_empty()) {
+            condition.canonicalise_date_times(date_times);
+        }
         self.rules.push(CompiledRule {
             allow: rule.effect == Effect::Can,
             fields: rule.fields.clone().map(Vec::into_boxed_slice),
-            condition: rule.condition.clone(),
+            condition,
         });
     }
 

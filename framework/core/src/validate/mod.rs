@@ -145,6 +145,7 @@ use serde_json::{Map, Value};
 
 pub use self::rules::FieldRule;
 use self::rules::ObjectRules;
+pub(crate) use self::transform::canonicalise_date_times;
 use crate::config::ValidationOptions;
 use crate::error::{Error, PropertyFailure, SetupError, Target, ValidationError};
 
@@ -245,6 +246,15 @@ impl Validator {
     /// The fields' wire names, in declaration order.
     pub fn fields(&self) -> impl Iterator<Item = &str> {
         self.root.fields.iter().map(FieldRule::name)
+    }
+
+    /// The top-level fields holding `date-time`s (or arrays of them).
+    pub fn date_time_fields(&self) -> impl Iterator<Item = &str> {
+        self.root
+            .fields
+            .iter()
+            .filter(|f| f.rule.holds_date_times())
+            .map(|f| f.name.as_str())
     }
 
     /// Whether the type has a field of that wire name.

@@ -182,6 +182,14 @@ pub(crate) struct ValueRule {
 }
 
 impl ValueRule {
+    /// Whether the value is a `date-time`, or an array of them.
+    pub(crate) fn holds_date_times(&self) -> bool {
+        match &self.kind {
+            Kind::Array(item) => item.format == Some(Format::DateTime),
+            _ => self.format == Some(Format::DateTime),
+        }
+    }
+
     /// A rule with no constraint but the kind; call [`finish`](Self::finish)
     /// after adding constraints.
     pub(crate) fn new(kind: Kind) -> Self {
@@ -501,6 +509,8 @@ pub(crate) struct ObjectRules {
     /// Optional fields that do not accept `null` in their type: a `null`
     /// means absent in full objects.
     pub(crate) null_is_absent: Vec<usize>,
+    /// Fields holding `date-time`s (or arrays of them), canonicalised.
+    pub(crate) date_times: Vec<usize>,
 }
 
 impl ObjectRules {
@@ -531,6 +541,7 @@ impl ObjectRules {
         self.deleted = pick(|f| f.delete);
         self.nested = pick(|f| f.nested().is_some());
         self.null_is_absent = pick(|f| !f.required && !f.rule.nullable);
+        self.date_times = pick(|f| f.rule.holds_date_times());
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&FieldRule> {

@@ -1,9 +1,11 @@
-//! Step 1 of validation: transforms (`x-transform`) and dropped keys (`x-delete`).
+//! Step 1 of validation: transforms (`x-transform`), dropped keys
+//! (`x-delete`) and date-times in canonical form.
 
 use serde_json::{Map, Value};
 
 use super::format::is_js_whitespace;
 use super::rules::{Nested, ObjectRules};
+use crate::storage::{format_timestamp, parse_timestamp};
 
 /// A string transform, applied before any check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +70,34 @@ pub(crate) fn apply(transforms: &[Transform], value: &mut Value) {
     }
 }
 
+/// Rewrites an RFC 3339 date-time, or each one of an array, in the form the
+/// server stores and sends (UTC, milliseconds, `Z`). Conditions compare
+/// date-times as text; in this one form, text order is the order of
+/// instants, as the database compares them. Anything else is left for the
+/// format check to refuse.
+pub(crate) fn canonicalise_date_times(value: &mut Value) {
+    match value {
+        Value::String(text) => canonicalise_date_time(text),
+        Value::Array(items) => {
+            for item in items {
+                if let Value::String(text) = item {
+                    canonicalise_date_time(text);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn canonicalise_date_time(text: &mut String) {
+    if let Some(instant) = parse_timestamp(text) {
+        let canonical = format_timestamp(&instant);
+        if canonical != *text {
+            *text = canonical;
+        }
+    }
+}
+
 /// Drops `x-delete` keys, applies transforms, and, in full objects, drops
 /// `null`s of optional fields whose type has no `null` (absent is what they
 /// mean there); then does the same inside nested objects, which are always full.
@@ -92,6 +122,11 @@ pub(crate) fn prepare(
         let field = &rules.fields[i];
         if let Some(value) = map.get_mut(&field.name) {
             apply(&field.transforms, value);
+        }
+    }
+    for &i in &rules.date_times {
+        if let Some(value) = map.get_mut(&rules.fields[i].name) {
+            canonicalise_date_times(value);
         }
     }
     for &i in &rules.nested {
@@ -168,6 +203,30 @@ mod tests {
             run(&[Transform::Lowercase], json!("ΟΔΟΣ")),
             json!("οδο\u{3c2}")
         );
+    }
+
+    #[test]
+    fn date_times_take_the_stored_form() {
+        let mut value = json!("2029-12-31T23:30:00-01:00");
+        canonicalise_date_times(&mut value);
+        assert_eq!(value, json!("2030-01-01T00:30:00.000Z"));
+        let mut list = json!(["2030-01-01T00:00:00.123456+01:00", "soon", 3]);
+        canonicalise_date_times(&mut list);
+        assert_eq!(list, json!(["2029-12-31T23:00:00.123Z", "soon", 3]));
+    }
+
+    proptest! {
+        #[test]
+        fn canonical_date_times_sort_as_their_instants(a in 0i64..4_102_444_800_000, b in 0i64..4_102_444_800_000, offset in -86_399i32..86_399) {
+            use chrono::{FixedOffset, TimeZone, Utc};
+            let zone = FixedOffset::east_opt(offset).expect("in range");
+            let text = |ms: i64| {
+                let mut value = json!(Utc.timestamp_millis_opt(ms).unwrap().with_timezone(&zone).to_rfc3339());
+                canonicalise_date_times(&mut value);
+                value.as_str().expect("text").to_owned()
+            };
+            prop_assert_eq!(text(a).cmp(&text(b)), a.cmp(&b));
+        }
     }
 
     #[test]
