@@ -14,6 +14,7 @@ mod crud_in_ids;
 mod crud_options;
 mod hardening;
 mod hardening_reads;
+mod hardening_secrets;
 mod login_lockout;
 mod login_passwords;
 mod login_support;

@@ -82,7 +82,8 @@ pub struct ColumnInfo {
     /// Whether the database supplies a value when none is given.
     pub has_default: bool,
     /// Whether the Model's schema marks the field `"x-secret": true`: such
-    /// fields are never returned by reads or creates.
+    /// fields are never returned by reads or creates, and, as managed ones,
+    /// never written by a client.
     pub secret: bool,
     /// Whether the Model's schema marks the field `"x-managed": true`: only
     /// the server writes it, and a client's create or update that sets it is
@@ -281,11 +282,13 @@ impl EntityInfo {
         Some(index) == self.created_at || Some(index) == self.updated_at
     }
 
-    /// Wire names of the columns no client write may set.
+    /// Wire names of the columns no client write may set: the managed ones
+    /// and the secret ones (a client that could write a digest or a hash
+    /// could mint the credential it checks).
     pub fn managed_fields(&self) -> impl Iterator<Item = &str> {
         self.columns
             .iter()
-            .filter(|c| c.managed)
+            .filter(|c| c.managed || c.secret)
             .map(|c| c.wire.as_str())
     }
 

@@ -49,7 +49,7 @@
 //! Model needs `#[serde(rename_all = "camelCase")]`. `createdAt` and
 //! `updatedAt`, when present, are kept by the framework. A field whose schema
 //! says `"x-secret": true` (`#[schemars(extend("x-secret" = true))]`) is never
-//! returned by reads or creates.
+//! returned by reads or creates, and no client create or update may set it.
 
 mod convert;
 mod db;

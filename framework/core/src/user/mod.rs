@@ -218,6 +218,8 @@ struct Inner {
     keys: TokenKeys,
     /// HMAC key of CSRF tokens, derived from the token key as eicrud does.
     csrf_key: String,
+    /// HMAC key of the email-token digests (reset, verification).
+    email_token_key: String,
     options: UserOptions,
     email: Arc<dyn EmailService>,
     /// Users seen by token checks; see [`cache`].
@@ -245,6 +247,7 @@ impl AccountService {
         let crud = UserCrud::new(service, hasher.clone(), &options, Arc::clone(&cache))?;
         let keys = TokenKeys::from_secret(&options.jwt_secret)?;
         let csrf_key = keys.derive_subkey("eicrud-csrf")?;
+        let email_token_key = keys.derive_subkey("ferrocrud-email-token")?;
         Ok(Self {
             inner: Arc::new(Inner {
                 crud,
@@ -252,6 +255,7 @@ impl AccountService {
                 hasher,
                 keys,
                 csrf_key,
+                email_token_key,
                 options,
                 email,
                 cache,
@@ -264,6 +268,11 @@ impl AccountService {
     /// hashed, sessions revoked when a credential changes).
     pub fn crud(&self) -> &UserCrud {
         &self.inner.crud
+    }
+
+    /// The key of the email-token digests.
+    fn email_token_key(&self) -> &[u8] {
+        self.inner.email_token_key.as_bytes()
     }
 
     /// The token keys.

@@ -2,7 +2,7 @@
 //!
 //! A token is 43 alphanumeric characters from a CSPRNG (about 256 bits)
 //! followed by `_` and the user's id, the shape eicrud mails. Only its
-//! SHA-256 digest is stored, in the column of its purpose
+//! HMAC-SHA256 digest, keyed by a key derived from the JWT secret, is stored, in the column of its purpose
 //! (`emailVerificationToken` or `passwordResetToken`); the digest also
 //! covers the purpose, the user's id and the address the token was mailed
 //! to, so a token cannot serve another purpose, another user, or an address
@@ -20,9 +20,10 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use hmac::{Hmac, Mac};
 use rand::Rng as _;
 use serde_json::{Map, Value};
-use sha2::{Digest as _, Sha256};
+use sha2::Sha256;
 use subtle::ConstantTimeEq as _;
 
 use super::AccountService;
@@ -113,33 +114,42 @@ impl std::fmt::Debug for IssuedToken {
     }
 }
 
-/// Issues a token of `purpose` for `user_id`, to be mailed to `address`.
-pub(super) fn issue(purpose: Purpose, user_id: &str, address: &str) -> IssuedToken {
+/// Issues a token of `purpose` for `user_id`, to be mailed to `address`;
+/// `key` is the server's email-token key.
+pub(super) fn issue(key: &[u8], purpose: Purpose, user_id: &str, address: &str) -> IssuedToken {
     let random: String = rand::rng()
         .sample_iter(&rand::distr::Alphanumeric)
         .take(RANDOM_LENGTH)
         .map(char::from)
         .collect();
     IssuedToken {
-        digest: digest(purpose, user_id, address, &random),
+        digest: digest(key, purpose, user_id, address, &random),
         wire: format!("{random}_{user_id}"),
     }
 }
 
-/// The stored form of a token: hex SHA-256 over a domain tag, the purpose,
-/// the user's id, the address and the random part.
-fn digest(purpose: Purpose, user_id: &str, address: &str, random: &str) -> String {
-    let hash = Sha256::new()
-        .chain_update(b"ferrocrud email token v1\0")
-        .chain_update(purpose.label())
-        .chain_update(b"\0")
-        .chain_update(user_id)
-        .chain_update(b"\0")
-        .chain_update(address)
-        .chain_update(b"\0")
-        .chain_update(random)
-        .finalize();
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+/// The stored form of a token: hex HMAC-SHA256, keyed by the server's
+/// email-token key, over a domain tag, the purpose, the user's id, the
+/// address and the random part. Without the key, writing a row cannot mint
+/// a link that works: the digest of a chosen token cannot be computed.
+fn digest(key: &[u8], purpose: Purpose, user_id: &str, address: &str, random: &str) -> String {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC-SHA256 takes keys of any length");
+    for part in [
+        b"ferrocrud email token v2".as_slice(),
+        purpose.label().as_bytes(),
+        user_id.as_bytes(),
+        address.as_bytes(),
+    ] {
+        mac.update(part);
+        mac.update(&[0]);
+    }
+    mac.update(random.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Splits a wire token `<random>_<userId>`; `None` when it has no `_` or an
@@ -226,7 +236,7 @@ impl AccountService {
         let max = self.inner.options.max_emails_before_wait;
         let count =
             next_count(state, self.lifetime(purpose), max, now).ok_or(Error::EmailAlreadySent)?;
-        let token = issue(purpose, &user.id, address);
+        let token = issue(self.email_token_key(), purpose, &user.id, address);
         let mut data = object(vec![
             (purpose.token_field(), Value::String(token.digest.clone())),
             (purpose.sent_field(), Value::String(format_timestamp(&now))),
@@ -285,7 +295,7 @@ impl AccountService {
     /// with no account, so that the answer's timing does not tell.
     pub(super) async fn store_decoy_token(&self, purpose: Purpose, address: &str) -> Result<()> {
         let id = uuid::Uuid::now_v7().to_string();
-        let token = issue(purpose, &id, address);
+        let token = issue(self.email_token_key(), purpose, &id, address);
         let now = crate::storage::now();
         let query = object(vec![
             ("id", Value::String(id)),
@@ -340,7 +350,7 @@ impl AccountService {
         data: Map<String, Value>,
     ) -> Result<Option<i64>> {
         let state = purpose.state(user);
-        let expected = digest(purpose, &user.id, address, random);
+        let expected = digest(self.email_token_key(), purpose, &user.id, address, random);
         let now = crate::storage::now();
         if !matches(state.digest, &expected) || !is_fresh(state.sent, self.lifetime(purpose), now) {
             return Err(Error::InvalidEmailToken);
@@ -366,38 +376,56 @@ mod tests {
     use super::*;
 
     const DAY: Duration = Duration::from_secs(24 * 3600);
+    const KEY: &[u8] = b"a key derived from the JWT secret";
+
+    #[test]
+    fn digests_need_the_server_key() {
+        let token = issue(KEY, Purpose::PasswordReset, "u1", "a@b.test");
+        let (random, _) = parse(&token.wire).expect("parses");
+        assert_ne!(
+            digest(
+                b"another key",
+                Purpose::PasswordReset,
+                "u1",
+                "a@b.test",
+                random
+            ),
+            token.digest
+        );
+        assert_eq!(token.digest.len(), 64);
+    }
 
     #[test]
     fn tokens_have_eicrud_shape_and_256_bits() {
-        let token = issue(Purpose::PasswordReset, "0190-user", "a@b.test");
+        let token = issue(KEY, Purpose::PasswordReset, "0190-user", "a@b.test");
         let (random, user) = parse(&token.wire).expect("parses");
         assert_eq!(user, "0190-user");
         assert_eq!(random.len(), RANDOM_LENGTH);
         assert!(random.chars().all(|c| c.is_ascii_alphanumeric()));
         assert_eq!(token.digest.len(), 64);
         assert!(!token.digest.contains(random), "only a digest is stored");
-        let other = issue(Purpose::PasswordReset, "0190-user", "a@b.test");
+        let other = issue(KEY, Purpose::PasswordReset, "0190-user", "a@b.test");
         assert_ne!(token.wire, other.wire);
     }
 
     #[test]
     fn digests_are_bound_to_purpose_user_and_address() {
-        let token = issue(Purpose::EmailVerification, "u1", "a@b.test");
+        let token = issue(KEY, Purpose::EmailVerification, "u1", "a@b.test");
         let (random, _) = parse(&token.wire).expect("parses");
         assert_eq!(
-            digest(Purpose::EmailVerification, "u1", "a@b.test", random),
+            digest(KEY, Purpose::EmailVerification, "u1", "a@b.test", random),
             token.digest
         );
         assert_ne!(
-            digest(Purpose::PasswordReset, "u1", "a@b.test", random),
+            digest(KEY, Purpose::PasswordReset, "u1", "a@b.test", random),
             token.digest
         );
         assert_ne!(
-            digest(Purpose::EmailVerification, "u2", "a@b.test", random),
+            digest(KEY, Purpose::EmailVerification, "u2", "a@b.test", random),
             token.digest
         );
         assert_ne!(
-            digest(Purpose::EmailVerification, "u1", "c@b.test", random),
+            digest(KEY, Purpose::EmailVerification, "u1", "c@b.test", random),
             token.digest
         );
         assert!(matches(Some(&token.digest), &token.digest));

@@ -1,0 +1,211 @@
+//! Regression tests of the defects a security review found in what the
+//! server keeps secret: one-time-token digests anyone could compute, and
+//! secret columns a client could write.
+
+use ferrocrud::app::App;
+use ferrocrud::security::{Crud, ServiceSecurity, eq, user_id};
+use ferrocrud::service::CrudService;
+use ferrocrud::storage::testing::run_db_test;
+use ferrocrud::user::{CrudUserService, UserOptions};
+use ferrocrud_tests::{TestServer, blog_test};
+use reqwest::Method;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+use crate::users_support::{PASSWORD, cmd_s, row};
+
+/// The digest an email token had before it was keyed: SHA-256 over public
+/// parts, which anyone who can write the row could compute for a token of
+/// their choosing.
+fn unkeyed_digest(purpose: &str, user_id: &str, address: &str, random: &str) -> String {
+    let hash = Sha256::new()
+        .chain_update(b"ferrocrud email token v1\0")
+        .chain_update(purpose)
+        .chain_update(b"\0")
+        .chain_update(user_id)
+        .chain_update(b"\0")
+        .chain_update(address)
+        .chain_update(b"\0")
+        .chain_update(random)
+        .finalize();
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+blog_test!(
+    async fn a_row_write_alone_cannot_mint_a_working_reset_or_verification_link(
+        server: TestServer,
+    ) {
+        let email = "minted@blog.test";
+        let (id, _) = server.user(email).await;
+        let random = "A".repeat(43);
+        let now = ferrocrud::storage::format_timestamp(&chrono::Utc::now());
+        server
+            .set_user_fields(
+                &id,
+                json!({
+                    "passwordResetToken": unkeyed_digest("password_reset", &id, email, &random),
+                    "lastPasswordResetSent": now,
+                    "emailVerificationToken":
+                        unkeyed_digest("email_verification", &id, email, &random),
+                    "lastEmailVerificationSent": now,
+                }),
+            )
+            .await;
+        let token_id = format!("{random}_{id}");
+        let reset = json!({ "token_id": token_id, "newPassword": "pass-taken-over-1" });
+        let answer = cmd_s(&server, "reset_password", reset, None).await;
+        assert_eq!(answer.status, 400, "{}", answer.text);
+        let verify = json!({ "token_id": token_id });
+        let answer = cmd_s(&server, "verify_email", verify, None).await;
+        assert_eq!(answer.status, 400, "{}", answer.text);
+        let stored = row(&server, &id).await;
+        assert_ne!(stored.verified_email, Some(true), "not verified");
+        // The password is the account's own still.
+        server.after_login_throttle().await;
+        server.login(email, "pass-word-123").await;
+    }
+);
+
+/// An application entity with a secret column: API keys, stored as digests.
+mod api_key {
+    use sea_orm::entity::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    /// An API key of a user; only its digest is kept.
+    #[derive(
+        Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, schemars::JsonSchema,
+    )]
+    #[sea_orm(table_name = "api_key")]
+    #[serde(rename_all = "camelCase")]
+    pub(crate) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub(crate) id: String,
+        pub(crate) owner: String,
+        pub(crate) label: String,
+        /// What a request's key is checked against.
+        #[schemars(extend("x-secret" = true))]
+        pub(crate) digest: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(crate) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl ferrocrud::shared::Resource for Model {
+        const SERVICE: &'static str = "api_key";
+    }
+}
+
+#[test]
+fn secret_columns_are_never_writable_through_crud() {
+    run_db_test(
+        "secret_columns_are_never_writable_through_crud",
+        |db| async move {
+            let users = CrudUserService::<blog::user::Entity>::with_entity(
+                db.clone(),
+                UserOptions::new("secret columns"),
+                ferrocrud::email::ConsoleMailer,
+            )
+            .expect("user service");
+            let keys = CrudService::<api_key::Entity>::new(db.clone()).expect("api_key service");
+            let abilities = ServiceSecurity::new().role("user", |r| {
+                r.can(Crud::ALL).when(eq("owner", user_id()));
+            });
+            let app = App::builder(db)
+                .roles(blog::security::roles())
+                .user_service(users.clone(), blog::security::users())
+                .service(keys, abilities)
+                .build()
+                .await
+                .expect("app");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("port");
+            let url = format!("http://{}", listener.local_addr().expect("address"));
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            tokio::spawn(app.serve(listener, async move {
+                let _ = stopped.await;
+            }));
+            users
+                .ensure_account("keys@blog.test", PASSWORD, "user")
+                .await
+                .expect("account");
+            let http = reqwest::Client::new();
+            let send = |method: Method, path: &str, body: Value, token: Option<&str>| {
+                let mut request = http
+                    .request(method, format!("{url}{path}"))
+                    .header("content-type", "application/json")
+                    .body(body.to_string());
+                if let Some(token) = token {
+                    request = request.bearer_auth(token);
+                }
+                async move {
+                    let response = request.send().await.expect("answer");
+                    let status = response.status().as_u16();
+                    let text = response.text().await.expect("body");
+                    (
+                        status,
+                        serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+                    )
+                }
+            };
+            let (status, login) = send(
+                Method::PATCH,
+                "/crud/s/user/cmd/login",
+                json!({ "email": "keys@blog.test", "password": PASSWORD }),
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{login}");
+            let token = login["accessToken"].as_str().expect("token").to_owned();
+            let owner = login["userId"].as_str().expect("userId").to_owned();
+            let (status, created) = send(
+                Method::POST,
+                "/crud/s/api_key/one",
+                json!({ "owner": owner, "label": "ci", "digest": "chosen by the client" }),
+                Some(&token),
+            )
+            .await;
+            assert_eq!(status, 400, "{created}");
+            assert!(
+                created["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("digest"),
+                "{created}"
+            );
+            let (status, created) = send(
+                Method::POST,
+                "/crud/s/api_key/one",
+                json!({ "owner": owner, "label": "ci" }),
+                Some(&token),
+            )
+            .await;
+            assert_eq!(status, 201, "{created}");
+            let key = created["id"].as_str().expect("id").to_owned();
+            let query = serde_json::to_string(&json!({ "id": key, "owner": owner })).expect("json");
+            let (status, patched) = send(
+                Method::PATCH,
+                &format!("/crud/s/api_key/one?query={}", urlencode(&query)),
+                json!({ "digest": "chosen by the client" }),
+                Some(&token),
+            )
+            .await;
+            assert_eq!(status, 400, "{patched}");
+            let _ = stop.send(());
+        },
+    );
+}
+
+/// Percent-encodes a query parameter's value.
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
