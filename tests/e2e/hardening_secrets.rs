@@ -1,6 +1,6 @@
 //! Regression tests of the defects a security review found in what the
-//! server keeps secret: one-time-token digests anyone could compute, and
-//! secret columns a client could write.
+//! server keeps secret: one-time-token digests anyone could compute, secret
+//! columns a client could write, and login counters that never expired.
 
 use ferrocrud::app::App;
 use ferrocrud::security::{Crud, ServiceSecurity, eq, user_id};
@@ -9,6 +9,8 @@ use ferrocrud::storage::testing::run_db_test;
 use ferrocrud::user::{CrudUserService, UserOptions};
 use ferrocrud_tests::{TestServer, blog_test};
 use reqwest::Method;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
@@ -209,3 +211,92 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+/// The call-counter rows of `subject`, by key.
+async fn counter_rows(server: &TestServer, subject: &str) -> Vec<String> {
+    #[derive(Debug, FromQueryResult)]
+    struct Row {
+        command: String,
+    }
+    let select = Query::select()
+        .column(Alias::new("command"))
+        .from(Alias::new("ferrocrud_command_usage"))
+        .and_where(Expr::col(Alias::new("subject")).eq(subject))
+        .to_owned();
+    let backend = server.db.get_database_backend();
+    let mut rows: Vec<String> = Row::find_by_statement(backend.build(&select))
+        .all(&server.db)
+        .await
+        .expect("rows")
+        .into_iter()
+        .map(|row| row.command)
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Moves the last call of every counter row of `subject` back by `ms`.
+async fn age_counter_rows(server: &TestServer, subject: &str, ms: i64) {
+    let update = Query::update()
+        .table(Alias::new("ferrocrud_command_usage"))
+        .value(
+            Alias::new("last_call_ms"),
+            Expr::col(Alias::new("last_call_ms")).sub(ms),
+        )
+        .and_where(Expr::col(Alias::new("subject")).eq(subject))
+        .to_owned();
+    server.db.execute(&update).await.expect("aged");
+}
+
+blog_test!(
+    async fn login_counters_of_unknown_identifiers_expire_without_telling_accounts_apart(
+        server: TestServer,
+    ) {
+        let options = server.users.options().clone();
+        let reset_ms = i64::try_from(options.failed_login_reset.as_millis()).expect("ms");
+        let known = "known@blog.test";
+        let (id, _) = server.user(known).await;
+        let ghost = "ghost@blog.test";
+        let attempt = |email: &'static str| {
+            let server = &server;
+            async move {
+                server.after_login_throttle().await;
+                let dto = json!({ "email": email, "password": "wrong-password-1" });
+                server
+                    .cmd(Method::PATCH, "user", "login", dto, None)
+                    .await
+                    .status
+            }
+        };
+        // Both locked out after six failures.
+        for email in [known, ghost] {
+            for _ in 0..6 {
+                assert_eq!(attempt(email).await, 401, "{email}");
+            }
+            assert_eq!(attempt(email).await, 429, "{email}");
+        }
+        assert_eq!(
+            counter_rows(&server, ghost).await,
+            ["login", "login_failures"]
+        );
+        // Past the reset time the unknown identifier's rows are purged...
+        age_counter_rows(&server, ghost, reset_ms + 1_000).await;
+        let last = chrono::Utc::now() - chrono::Duration::milliseconds(reset_ms + 1_000);
+        server
+            .set_user_fields(
+                &id,
+                json!({ "lastLoginAttempt": ferrocrud::storage::format_timestamp(&last) }),
+            )
+            .await;
+        let purged = server.users.purge_login_counters().await.expect("purged");
+        assert!(purged >= 2, "{purged} rows purged");
+        assert!(counter_rows(&server, ghost).await.is_empty());
+        // ...and both answer alike again: five failures, then the lock.
+        for email in [known, ghost] {
+            for n in 0..6 {
+                assert_eq!(attempt(email).await, 401, "{email}, failure {n}");
+            }
+            assert_eq!(attempt(email).await, 429, "{email}");
+        }
+    }
+);

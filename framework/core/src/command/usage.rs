@@ -97,6 +97,20 @@ pub(crate) async fn release_call(
     Ok(())
 }
 
+/// Deletes the rows of `command` whose last call was at or before
+/// `older_than_ms`, for keys whose rows hold nothing back after that time
+/// (never the command limits, whose uses count forever). Without this,
+/// every identifier ever tried, most of them no account's, would keep its
+/// rows. Answers how many were deleted.
+pub(crate) async fn purge_calls(db: &Db, command: &str, older_than_ms: i64) -> Result<u64> {
+    let stmt = Query::delete()
+        .from_table(Entity)
+        .and_where(Expr::col(Column::Command).eq(command))
+        .and_where(Expr::col(Column::LastCallMs).lte(older_than_ms))
+        .to_owned();
+    Ok(db.execute(&stmt).await?.rows_affected())
+}
+
 /// Lets a call through if the last one was at least `interval_ms` ago, or
 /// fails with [`Error::WaitUntil`] naming when the next call is allowed.
 pub(crate) async fn claim_call(

@@ -37,10 +37,11 @@
 //! serialised by the throttle, so at most the attempts overlapping one
 //! verification can slip past the threshold, and each of them is counted.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use super::columns::Col;
@@ -59,11 +60,40 @@ const LOGIN_KEY: &str = "login";
 /// that matches no account.
 const UNKNOWN_FAILURES_KEY: &str = "login_failures";
 
+/// When an instance last started a periodic job, so that it starts at most
+/// once per interval however many requests ask.
+#[derive(Debug, Default)]
+pub(super) struct Cadence(AtomicI64);
+
+impl Cadence {
+    /// Whether the job is due at `now_ms`, `every_ms` after the last start;
+    /// if so, `now_ms` is recorded as the start, by one caller only.
+    pub(super) fn claim(&self, now_ms: i64, every_ms: i64) -> bool {
+        let last = self.0.load(Ordering::Relaxed);
+        now_ms.saturating_sub(last) >= every_ms
+            && self
+                .0
+                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
 /// Consecutive failed logins and when the last one was.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Failures {
     count: i64,
     last_ms: Option<i64>,
+}
+
+impl Failures {
+    /// The failures as they count at `now_ms`: none once `reset_ms` have
+    /// passed since the last one.
+    fn at(self, now_ms: i64, reset_ms: i64) -> Self {
+        match self.last_ms {
+            Some(last) if now_ms.saturating_sub(last) >= reset_ms => Self::default(),
+            _ => self,
+        }
+    }
 }
 
 impl AccountService {
@@ -109,7 +139,7 @@ impl AccountService {
         let verified = self.inner.hasher.verify(&dto.password, hash).await?;
         let user = match (verified, user) {
             (true, Some(user)) => user,
-            (_, Some(user)) => return self.fail(&user.id, now).await,
+            (_, Some(user)) => return self.fail(&user, now).await,
             (_, None) => {
                 self.count_identifier_failure(&dto.email, now).await?;
                 return Err(Error::InvalidCredentials);
@@ -124,11 +154,11 @@ impl AccountService {
             TwoFactor::Verified(hash) => Some(hash),
             TwoFactor::Required => return Err(Error::TwoFaRequired),
             TwoFactor::Expired => return Err(Error::TwoFaCodeExpired),
-            TwoFactor::Wrong => return self.fail(&user.id, now).await,
+            TwoFactor::Wrong => return self.fail(&user, now).await,
         };
         if !self.count_success(&user.id, code.as_deref(), now).await? {
             // The code was consumed by another login meanwhile.
-            return self.fail(&user.id, now).await;
+            return self.fail(&user, now).await;
         }
         self.upgrade_hash(&user, &dto.password).await;
         let (access_token, _) = self.inner.keys.issue(&user.id, user.rvkd, lifetime, None)?;
@@ -161,7 +191,7 @@ impl AccountService {
         self.check_lockout([account_failures(user)], now)?;
         let hash = Some(user.password.clone());
         if !self.inner.hasher.verify(password, hash).await? {
-            return match self.fail::<()>(&user.id, now).await {
+            return match self.fail::<()>(user, now).await {
                 Err(Error::InvalidCredentials) => Err(Error::WrongPassword),
                 other => other,
             };
@@ -187,12 +217,14 @@ impl AccountService {
         now: DateTimeUtc,
     ) -> Result<()> {
         let options = &self.inner.options;
+        let now_ms = now.timestamp_millis();
+        let reset_ms = self.failed_login_reset_ms();
         let left = failures
             .into_iter()
             .filter_map(|failures| {
                 lockout_left_ms(
-                    failures,
-                    now.timestamp_millis(),
+                    failures.at(now_ms, reset_ms),
+                    now_ms,
                     options.max_failed_logins,
                     options.max_lockout,
                 )
@@ -216,10 +248,63 @@ impl AccountService {
             return Ok(());
         };
         let now = chrono::Utc::now().timestamp_millis();
+        self.purge_login_counters_now_and_then(now);
         match usage::claim_call(&self.inner.db, login, LOGIN_KEY, now, interval).await {
             Err(Error::WaitUntil { .. }) => Err(Error::TooEarly),
             other => other,
         }
+    }
+
+    /// [`UserOptions::failed_login_reset`](super::UserOptions::failed_login_reset)
+    /// in milliseconds, never less than the longest lockout.
+    fn failed_login_reset_ms(&self) -> i64 {
+        let options = &self.inner.options;
+        let reset = options.failed_login_reset.max(options.max_lockout);
+        i64::try_from(reset.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// Deletes the login counters that no longer hold anything back: the
+    /// throttle's rows older than its interval, and the failures of
+    /// identifiers that match no account once they are forgotten
+    /// ([`UserOptions::failed_login_reset`](super::UserOptions::failed_login_reset)),
+    /// which is when an account's are too: an identifier whose rows are gone
+    /// answers as an account whose failures are forgotten. Logins call it
+    /// at most once per `login_counter_purge_interval` on each instance;
+    /// answers how many rows were deleted.
+    ///
+    /// # Errors
+    ///
+    /// A database error.
+    pub async fn purge_login_counters(&self) -> Result<u64> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let throttle =
+            throttle_interval_ms(self.inner.options.min_time_between_login_attempts).unwrap_or(0);
+        let db = &self.inner.db;
+        let throttled = usage::purge_calls(db, LOGIN_KEY, now.saturating_sub(throttle)).await?;
+        let failed = usage::purge_calls(
+            db,
+            UNKNOWN_FAILURES_KEY,
+            now.saturating_sub(self.failed_login_reset_ms()),
+        )
+        .await?;
+        Ok(throttled + failed)
+    }
+
+    /// Starts [`purge_login_counters`](Self::purge_login_counters) in the
+    /// background when this instance last did more than
+    /// `login_counter_purge_interval` before `now_ms`.
+    fn purge_login_counters_now_and_then(&self, now_ms: i64) {
+        let every = self.inner.options.login_counter_purge_interval;
+        let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        if !self.inner.last_counter_purge.claim(now_ms, every_ms) {
+            return;
+        }
+        let users = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = users.purge_login_counters().await {
+                tracing::warn!(%error, "login counters not purged");
+            }
+        });
     }
 
     pub(super) fn token_lifetime(&self, expires_in_sec: Option<i64>) -> Result<i64> {
@@ -232,17 +317,29 @@ impl AccountService {
     }
 
     /// Counts a failed login on an account, atomically, and answers 401 code 5.
-    async fn fail<T>(&self, user_id: &str, now: DateTimeUtc) -> Result<T> {
+    /// Failures `user` holds that are already forgotten (see
+    /// [`UserOptions::failed_login_reset`](super::UserOptions::failed_login_reset))
+    /// start the count again at one, unless another failure was counted since
+    /// the row was read.
+    async fn fail<T>(&self, user: &AccountRow, now: DateTimeUtc) -> Result<T> {
+        let read = account_failures(user);
+        let forgotten = read.count > 0
+            && read.at(now.timestamp_millis(), self.failed_login_reset_ms()) == Failures::default();
+        let counted = Expr::col(Col::FailedLoginCount).if_null(0).add(1);
+        let count: SimpleExpr = if forgotten {
+            Expr::case(Expr::col(Col::FailedLoginCount).eq(read.count), 1i64)
+                .finally(counted)
+                .into()
+        } else {
+            counted
+        };
         self.run_update(
-            self.update_account(user_id)
-                .value(
-                    Col::FailedLoginCount,
-                    Expr::col(Col::FailedLoginCount).if_null(0).add(1),
-                )
+            self.update_account(&user.id)
+                .value(Col::FailedLoginCount, count)
                 .value(Col::LastLoginAttempt, now),
         )
         .await?;
-        self.forget_cached(user_id);
+        self.forget_cached(&user.id);
         Err(Error::InvalidCredentials)
     }
 
@@ -305,7 +402,12 @@ impl AccountService {
                 OnConflict::columns([Column::Subject, Column::Command])
                     .value(
                         Column::Uses,
-                        Expr::col((usage::Entity, Column::Uses)).add(1),
+                        Expr::case(
+                            Expr::col((usage::Entity, Column::LastCallMs))
+                                .lte(now_ms.saturating_sub(self.failed_login_reset_ms())),
+                            1i64,
+                        )
+                        .finally(Expr::col((usage::Entity, Column::Uses)).add(1)),
                     )
                     .value(Column::LastCallMs, now_ms)
                     .to_owned(),
@@ -457,6 +559,27 @@ mod tests {
     }
 
     #[test]
+    fn a_cadence_lets_one_start_per_interval() {
+        let cadence = Cadence::default();
+        assert!(cadence.claim(1_000_000, 60_000));
+        assert!(!cadence.claim(1_000_001, 60_000));
+        assert!(!cadence.claim(1_059_999, 60_000));
+        assert!(cadence.claim(1_060_000, 60_000));
+        assert!(!cadence.claim(1_060_000, 60_000));
+    }
+
+    #[test]
+    fn failures_are_forgotten_once_the_reset_time_passed() {
+        let failures = Failures {
+            count: 9,
+            last_ms: Some(1_000),
+        };
+        assert_eq!(failures.at(1_999, 1_000), failures);
+        assert_eq!(failures.at(2_000, 1_000), Failures::default());
+        assert_eq!(Failures::default().at(i64::MAX, 0), Failures::default());
+    }
+
+    #[test]
     fn the_throttle_counts_whole_milliseconds_and_zero_turns_it_off() {
         assert_eq!(throttle_interval_ms(Duration::ZERO), None);
         assert_eq!(throttle_interval_ms(Duration::from_micros(1)), Some(1));
@@ -593,10 +716,15 @@ mod tests {
             let users = users(&db, Outbox::default()).await;
             let id = account(&users, "race@unit.test").await;
             let now = truncate_to_millis(Utc::now());
+            let user = users
+                .account_where(super::super::Col::Email, "race@unit.test")
+                .await
+                .unwrap()
+                .unwrap();
             let attempts = (0..12).map(|_| {
                 let users = users.clone();
-                let id = id.clone();
-                tokio::spawn(async move { users.fail::<()>(&id, now).await })
+                let user = user.clone();
+                tokio::spawn(async move { users.fail::<()>(&user, now).await })
             });
             for attempt in attempts.collect::<Vec<_>>() {
                 assert!(matches!(

@@ -224,6 +224,8 @@ struct Inner {
     email: Arc<dyn EmailService>,
     /// Users seen by token checks; see [`cache`].
     cache: Arc<UserCache>,
+    /// When this instance last purged the login counters.
+    last_counter_purge: login::Cadence,
     /// On PostgreSQL, the task receiving other writers' invalidations,
     /// stopped when the service is dropped.
     listener: OnceLock<Listener>,
@@ -259,6 +261,7 @@ impl AccountService {
                 options,
                 email,
                 cache,
+                last_counter_purge: login::Cadence::default(),
                 listener: OnceLock::new(),
             }),
         })

@@ -28,6 +28,16 @@ pub struct UserOptions {
     pub max_failed_logins: u32,
     /// Longest lockout wait (eicrud: 300 s).
     pub max_lockout: Duration,
+    /// Time after the last failed login at which the failures are forgotten
+    /// (12 h, Keycloak's "failure reset time"; never less than
+    /// `max_lockout`). Accounts and identifiers that match none forget
+    /// alike, so that the rows kept for the latter can expire without
+    /// telling which identifiers are accounts.
+    pub failed_login_reset: Duration,
+    /// Least time between two purges, by one instance, of the login counters
+    /// that no longer hold anything back (60 s); see
+    /// [`AccountService::purge_login_counters`](super::AccountService::purge_login_counters).
+    pub login_counter_purge_interval: Duration,
     /// User fields whose change revokes every session (bumps `rvkd`).
     pub fields_that_reset_revoked_count: Vec<String>,
     /// Lifetime of an email-verification token (eicrud: 24 h).
@@ -65,6 +75,8 @@ impl UserOptions {
             min_time_between_login_attempts: Duration::from_millis(600),
             max_failed_logins: 6,
             max_lockout: Duration::from_secs(300),
+            failed_login_reset: Duration::from_secs(12 * 3600),
+            login_counter_purge_interval: Duration::from_secs(60),
             fields_that_reset_revoked_count: vec![
                 "password".into(),
                 "email".into(),
@@ -97,6 +109,11 @@ impl std::fmt::Debug for UserOptions {
             )
             .field("max_failed_logins", &self.max_failed_logins)
             .field("max_lockout", &self.max_lockout)
+            .field("failed_login_reset", &self.failed_login_reset)
+            .field(
+                "login_counter_purge_interval",
+                &self.login_counter_purge_interval,
+            )
             .field(
                 "fields_that_reset_revoked_count",
                 &self.fields_that_reset_revoked_count,
