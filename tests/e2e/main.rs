@@ -9,6 +9,7 @@ mod auth_tokens;
 mod client_typed;
 mod commands_limits;
 mod commands_modes;
+mod concurrency;
 mod crud_batches;
 mod crud_in_ids;
 mod crud_options;

@@ -59,6 +59,9 @@ pub enum LoginThrottle {
     Short,
     /// The user service's default (600 ms): for the tests of the throttle.
     Real,
+    /// No throttle: for the tests of races between attempts on one
+    /// identifier, which the throttle would otherwise turn away first.
+    Off,
 }
 
 /// Runs `body` against a server of `app` on every configured backend.
@@ -223,6 +226,7 @@ impl TestServer {
             login_throttle: match setup.throttle {
                 LoginThrottle::Short => Some(SHORT_LOGIN_THROTTLE),
                 LoginThrottle::Real => None,
+                LoginThrottle::Off => Some(Duration::ZERO),
             },
         };
         let app = match setup.app {
