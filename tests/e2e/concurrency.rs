@@ -22,6 +22,12 @@ const PARALLEL: usize = 32;
 /// Rounds of a race, each on a fresh secret.
 const ROUNDS: usize = 20;
 
+/// Wrong logins sent at once on one account.
+const WRONG_LOGINS: usize = 64;
+
+/// The lockout threshold (`max_failed_logins`) the tests expect.
+const MAX_FAILED_LOGINS: usize = 6;
+
 /// Runs `body` against a blog server without the login throttle.
 fn race_test<F, Fut>(test_name: &str, body: F)
 where
@@ -185,6 +191,73 @@ fn parallel_logins_with_one_two_factor_code_succeed_once() {
                     "round {round}: used up"
                 );
             }
+        },
+    );
+}
+
+#[test]
+fn parallel_wrong_logins_on_two_instances_check_six_passwords() {
+    race_test(
+        "parallel_wrong_logins_on_two_instances_check_six_passwords",
+        |first| async move {
+            let second = first.another_instance().await;
+            let email = "lockout-race@blog.test";
+            let id = first.create_account(email, PASSWORD).await;
+            let attempts = (0..WRONG_LOGINS).map(|n| {
+                let server = if n % 2 == 0 { &first } else { &second };
+                login_support::login(server, email, "wrong-password-1", None)
+            });
+            let answers = join_all(attempts).await;
+            // Every password checked answers 401 code 5; every attempt
+            // turned away before the check answers 429 code 3.
+            let counts = tally(&answers);
+            let checked = counts.get(&(401, Some(5))).copied().unwrap_or(0);
+            let locked = counts.get(&(429, Some(3))).copied().unwrap_or(0);
+            assert_eq!(
+                (checked, locked),
+                (MAX_FAILED_LOGINS, WRONG_LOGINS - MAX_FAILED_LOGINS),
+                "{counts:?}"
+            );
+            for answer in answers.iter().filter(|a| a.status == 429) {
+                locked_out_seconds(answer);
+            }
+            // The row counted exactly the passwords checked.
+            let stored = row(&first.db, &id).await;
+            assert_eq!(stored.failed_login_count, Some(MAX_FAILED_LOGINS as i64));
+            // Locked: the right password is refused on both instances, and
+            // counts nothing.
+            for server in [&first, &second] {
+                let right = login_support::login(server, email, PASSWORD, None).await;
+                locked_out_seconds(&right);
+            }
+            assert_eq!(
+                row(&first.db, &id).await.failed_login_count,
+                Some(MAX_FAILED_LOGINS as i64)
+            );
+        },
+    );
+}
+
+#[test]
+fn parallel_wrong_logins_on_an_unknown_address_lock_it_out_alike() {
+    race_test(
+        "parallel_wrong_logins_on_an_unknown_address_lock_it_out_alike",
+        |first| async move {
+            let second = first.another_instance().await;
+            let email = "nobody-race@blog.test";
+            let attempts = (0..WRONG_LOGINS).map(|n| {
+                let server = if n % 2 == 0 { &first } else { &second };
+                login_support::login(server, email, "wrong-password-1", None)
+            });
+            let answers = join_all(attempts).await;
+            let counts = tally(&answers);
+            let checked = counts.get(&(401, Some(5))).copied().unwrap_or(0);
+            let locked = counts.get(&(429, Some(3))).copied().unwrap_or(0);
+            assert_eq!(
+                (checked, locked),
+                (MAX_FAILED_LOGINS, WRONG_LOGINS - MAX_FAILED_LOGINS),
+                "the same answers as for an account: {counts:?}"
+            );
         },
     );
 }
