@@ -19,6 +19,7 @@ mod login_passwords;
 mod login_support;
 mod login_throttle;
 mod login_two_factor;
+mod outage;
 mod posts;
 mod routes;
 mod security_roles;

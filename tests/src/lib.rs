@@ -101,6 +101,41 @@ where
     });
 }
 
+/// Runs `body` against a blog server on the database at `url`, one the test
+/// owns (the outage test's private PostgreSQL), with the pool the blog makes
+/// in production ([`Db::DEFAULT_POOL_SIZE`] connections), on a runtime of
+/// two worker threads. The [short login throttle](LoginThrottle::Short)
+/// applies.
+///
+/// # Panics
+///
+/// When the body panics, or the database or the server cannot start.
+pub fn run_server_on_url<F, Fut>(test_name: &str, url: &str, body: F)
+where
+    F: FnOnce(TestServer) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let scratch = Arc::new(Scratch::new(test_name));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let db = Db::connect(url).await.expect("the test's database");
+        let setup = Setup {
+            test_name: test_name.to_owned(),
+            app: ServerApp::Blog,
+            throttle: LoginThrottle::Short,
+            scratch,
+            stop: Arc::new(watch::Sender::new(false)),
+        };
+        let _stop = StopOnDrop(Arc::clone(&setup.stop));
+        let server = TestServer::start(db, setup).await;
+        body(server).await;
+    });
+}
+
 /// Declares end-to-end tests that run on each backend against the blog.
 ///
 /// ```ignore
