@@ -177,6 +177,10 @@ error_codes! {
     MockRoleRefused = 114, "Mock role not allowed";
     /// The request body did not arrive in time (408).
     RequestTimeout = 115, "The request body was not received in time";
+    /// The database cannot be reached (connection refused or lost, no
+    /// connection free in time); nothing is known to have been written.
+    /// Try again later (503).
+    DatabaseUnavailable = 116, "The database is unavailable. Please try again later.";
     /// Something went wrong on the server; details are in its log.
     Internal = 500, "Internal server error";
 }

@@ -59,6 +59,9 @@ pub enum LoginThrottle {
     Short,
     /// The user service's default (600 ms): for the tests of the throttle.
     Real,
+    /// No throttle: for the tests of races between attempts on one
+    /// identifier, which the throttle would otherwise turn away first.
+    Off,
 }
 
 /// Runs `body` against a server of `app` on every configured backend.
@@ -95,6 +98,41 @@ where
             let server = TestServer::start(db, setup).await;
             body(server).await;
         }
+    });
+}
+
+/// Runs `body` against a blog server on the database at `url`, one the test
+/// owns (the outage test's private PostgreSQL), with the pool the blog makes
+/// in production ([`Db::DEFAULT_POOL_SIZE`] connections), on a runtime of
+/// two worker threads. The [short login throttle](LoginThrottle::Short)
+/// applies.
+///
+/// # Panics
+///
+/// When the body panics, or the database or the server cannot start.
+pub fn run_server_on_url<F, Fut>(test_name: &str, url: &str, body: F)
+where
+    F: FnOnce(TestServer) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let scratch = Arc::new(Scratch::new(test_name));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let db = Db::connect(url).await.expect("the test's database");
+        let setup = Setup {
+            test_name: test_name.to_owned(),
+            app: ServerApp::Blog,
+            throttle: LoginThrottle::Short,
+            scratch,
+            stop: Arc::new(watch::Sender::new(false)),
+        };
+        let _stop = StopOnDrop(Arc::clone(&setup.stop));
+        let server = TestServer::start(db, setup).await;
+        body(server).await;
     });
 }
 
@@ -223,6 +261,7 @@ impl TestServer {
             login_throttle: match setup.throttle {
                 LoginThrottle::Short => Some(SHORT_LOGIN_THROTTLE),
                 LoginThrottle::Real => None,
+                LoginThrottle::Off => Some(Duration::ZERO),
             },
         };
         let app = match setup.app {

@@ -240,6 +240,12 @@ pub enum Error {
     /// The database failed.
     #[error("database error")]
     Database(#[source] sea_orm::DbErr),
+    /// The database cannot be reached: the connection was refused, lost or
+    /// closed by the server (shutting down, starting up), or no connection
+    /// was free within the pool's acquire timeout. Unlike
+    /// [`Error::Database`], trying again later may succeed (503).
+    #[error("database unavailable")]
+    DatabaseUnavailable(#[source] sea_orm::DbErr),
     /// A background task failed (hashing thread panicked, ...).
     #[error("internal error: {0}")]
     Internal(&'static str),
@@ -282,8 +288,38 @@ impl From<sea_orm::DbErr> for Error {
     fn from(err: sea_orm::DbErr) -> Self {
         match err.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::UniqueViolation,
+            _ if is_unavailable(&err) => Error::DatabaseUnavailable(err),
             _ => Error::Database(err),
         }
+    }
+}
+
+/// Whether a database error says the database could not be reached, rather
+/// than that a statement failed: no connection within the acquire timeout,
+/// a closed pool, an I/O error, or PostgreSQL refusing or ending the session
+/// (SQLSTATE class 08, `57P01` admin shutdown, `57P02` crash shutdown,
+/// `57P03` cannot connect now).
+fn is_unavailable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(err))
+        | DbErr::Exec(RuntimeErr::SqlxError(err))
+        | DbErr::Query(RuntimeErr::SqlxError(err)) => sqlx_unavailable(err),
+        _ => false,
+    }
+}
+
+/// [`is_unavailable`] for a sqlx error: also whether a connection that
+/// returned it is lost.
+pub(crate) fn sqlx_unavailable(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error as E;
+    match err {
+        E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => true,
+        E::Database(err) => err.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 

@@ -226,6 +226,11 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
         Error::CsrfJwtMismatch => {
             WireParts::plain(S::UNAUTHORIZED, C::InvalidToken, "CSRF token JWT mismatch.")
         }
+        Error::DatabaseUnavailable(_) => WireParts::plain(
+            S::SERVICE_UNAVAILABLE,
+            C::DatabaseUnavailable,
+            C::DatabaseUnavailable.text(),
+        ),
         Error::Setup(_) | Error::Database(_) | Error::ModelMismatch { .. } | Error::Internal(_) => {
             WireParts::plain(
                 S::INTERNAL_SERVER_ERROR,
@@ -406,6 +411,36 @@ mod tests {
             body(&parts),
             r#"{"message":"The email could not be sent. Please try again later.","error":"Service Unavailable","statusCode":503,"code":112}"#
         );
+    }
+
+    #[test]
+    fn an_unreachable_database_is_503_code_116_and_other_database_errors_500() {
+        use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let unavailable = [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::Conn(RuntimeErr::SqlxError(
+                sea_orm::sqlx::Error::Io(refused).into(),
+            )),
+            DbErr::Query(RuntimeErr::SqlxError(
+                sea_orm::sqlx::Error::PoolTimedOut.into(),
+            )),
+        ];
+        for err in unavailable {
+            let err = Error::from(err);
+            assert!(matches!(err, Error::DatabaseUnavailable(_)), "{err:?}");
+            assert_eq!(
+                body(&wire_parts(&err)),
+                r#"{"message":"The database is unavailable. Please try again later.","error":"Service Unavailable","statusCode":503,"code":116}"#
+            );
+        }
+        let failed = Error::from(DbErr::Query(RuntimeErr::Internal("bad SQL".into())));
+        assert!(matches!(failed, Error::Database(_)), "{failed:?}");
+        assert_eq!(
+            wire_parts(&failed).status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(wire_parts(&failed).code, ErrorCode::Internal);
     }
 
     #[test]

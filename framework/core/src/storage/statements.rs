@@ -12,9 +12,10 @@
 //! - A connection idle for longer than [`IDLE_CHECK`] is pinged before use;
 //!   one that fails is closed and another taken.
 //! - A connection comes back only from a statement that finished, or failed
-//!   with an SQL error. After an I/O or protocol error, or when the caller
-//!   stopped waiting mid-statement, it goes back to the sqlx pool, whose
-//!   release ping drains it or closes it.
+//!   with an SQL error other than the server ending the session. After an
+//!   I/O or protocol error, or when the caller stopped waiting
+//!   mid-statement, it goes back to the sqlx pool, whose release ping
+//!   drains it or closes it.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -187,9 +188,14 @@ impl Lease<'_> {
     }
 
     /// Records how the statement ended: a connection whose statement failed
-    /// for another reason than SQL is not reused.
+    /// for another reason than SQL, or because the server ended the session
+    /// (shutting down), is not reused.
     fn finish(&mut self, error: Option<&sqlx::Error>) {
-        self.usable = matches!(error, None | Some(sqlx::Error::Database(_)));
+        self.usable = match error {
+            None => true,
+            Some(err @ sqlx::Error::Database(_)) => !crate::error::sqlx_unavailable(err),
+            Some(_) => false,
+        };
     }
 }
 

@@ -15,33 +15,42 @@
 //!    like accounts (in the call-counter table, since they have no row), so
 //!    the 429 does not tell an attacker that an account exists. Checked
 //!    before any hashing, for known and unknown identifiers alike.
-//! 4. **Password**, verified with the same work whether the account exists
+//! 4. **Claim**: the attempt is counted as a failure *before* its password
+//!    is checked, by one conditional statement that only matches while the
+//!    count is below the threshold or still the one read at step 3. Of
+//!    attempts racing past step 3, at most the threshold's number get a
+//!    claim; the others read the row again and are locked out.
+//! 5. **Password**, verified with the same work whether the account exists
 //!    or not (a dummy argon2id verification). Wrong password or unknown
-//!    identifier → 401 code 5, one failure counted.
-//! 5. **Timeout** (`timeout` in the future) → 401 code 2 with its ISO end.
+//!    identifier → 401 code 5, the failure already counted.
+//! 6. **Timeout** (`timeout` in the future) → 401 code 2 with its ISO end.
 //!    Checked after the password, unlike eicrud, so only someone holding the
 //!    password learns that the account exists and is timed out.
-//! 6. **Two-factor code** for accounts with `twoFA` (see
+//! 7. **Two-factor code** for accounts with `twoFA` (see
 //!    [`two_factor`](super::two_factor)): only now is a code mailed → 401
-//!    code 8; wrong code → 401 code 5 and a failure counted; expired → 401
-//!    code 7.
-//! 7. **Success**: counters reset and the code consumed in one conditional
+//!    code 8; wrong code → 401 code 5, the failure already counted; expired
+//!    → 401 code 7.
+//! 8. **Success**: counters reset and the code consumed in one conditional
 //!    `UPDATE`; a hash made with old argon2 parameters or imported from
 //!    eicrud (bcrypt) is replaced by a new argon2id hash without touching
 //!    `rvkd`, so the token issued is valid.
 //!
+//! A right password that does not log in (timed out, a code required or
+//! expired, a code that could not be sent) gives its claim back: the count
+//! goes down by one, and the last failure's time is put back unless another
+//! attempt has moved it since.
+//!
 //! Counters live in the database and change by single statements
 //! (`failedLoginCount = failedLoginCount + 1`), so every server instance on
-//! one database shares them. The lockout is read before the password is
-//! verified and counted after; attempts on one identifier are already
-//! serialised by the throttle, so at most the attempts overlapping one
-//! verification can slip past the threshold, and each of them is counted.
+//! one database shares them, and no number of simultaneous attempts, on any
+//! number of instances, gets more than `max_failed_logins` passwords checked
+//! before the lockout.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use super::columns::Col;
@@ -59,6 +68,10 @@ const LOGIN_KEY: &str = "login";
 /// The key, in the call counters, of the failed logins on an identifier
 /// that matches no account.
 const UNKNOWN_FAILURES_KEY: &str = "login_failures";
+
+/// How many times an attempt reads the failures again after another
+/// attempt's claim got in first, before it gives up with 425.
+const MAX_CLAIMS: usize = 8;
 
 /// When an instance last started a periodic job, so that it starts at most
 /// once per interval however many requests ask.
@@ -96,6 +109,16 @@ impl Failures {
     }
 }
 
+/// A password check claimed on an account: what to put back if the attempt
+/// turns out not to be a failure.
+#[derive(Debug, Clone, Copy)]
+struct Claim {
+    /// The last failure's time before the claim.
+    previous_last: Option<DateTimeUtc>,
+    /// The time the claim wrote.
+    at: DateTimeUtc,
+}
+
 impl AccountService {
     /// Checks credentials and issues an access token (`login`).
     ///
@@ -129,36 +152,41 @@ impl AccountService {
         let lifetime = self.token_lifetime(dto.expires_in_sec)?;
         self.check_password_length(&dto.password)?;
         let now = truncate_to_millis(Utc::now());
-        let user = self.account_where(Col::Email, &dto.email).await?;
-        // Read for every identifier, known or not: same queries, same time.
-        let by_identifier = self.identifier_failures(&dto.email).await?;
-        let by_account = user.as_ref().map(account_failures).unwrap_or_default();
-        self.check_lockout([by_account, by_identifier], now)?;
+        let (user, claim) = self.claim_login_check(&dto.email, now).await?;
 
         let hash = user.as_ref().map(|u| u.password.clone());
         let verified = self.inner.hasher.verify(&dto.password, hash).await?;
-        let user = match (verified, user) {
-            (true, Some(user)) => user,
-            (_, Some(user)) => return self.fail(&user, now).await,
-            (_, None) => {
-                self.count_identifier_failure(&dto.email, now).await?;
-                return Err(Error::InvalidCredentials);
-            }
+        let (user, claim) = match (verified, user, claim) {
+            (true, Some(user), Some(claim)) => (user, claim),
+            // The failure was counted by the claim.
+            _ => return Err(Error::InvalidCredentials),
         };
-        guard::check_timeout(user.timeout)?;
-        let code = match self
-            .two_factor_step(&user, dto.two_fa_code.as_deref(), now)
-            .await?
-        {
-            TwoFactor::NotRequired => None,
-            TwoFactor::Verified(hash) => Some(hash),
-            TwoFactor::Required => return Err(Error::TwoFaRequired),
-            TwoFactor::Expired => return Err(Error::TwoFaCodeExpired),
-            TwoFactor::Wrong => return self.fail(&user, now).await,
+        let step = match guard::check_timeout(user.timeout) {
+            Ok(()) => {
+                self.two_factor_step(&user, dto.two_fa_code.as_deref(), now)
+                    .await
+            }
+            Err(err) => Err(err),
+        };
+        let code = match step {
+            Ok(TwoFactor::NotRequired) => None,
+            Ok(TwoFactor::Verified(hash)) => Some(hash),
+            // Counted by the claim, as a wrong password.
+            Ok(TwoFactor::Wrong) => return Err(Error::InvalidCredentials),
+            Ok(TwoFactor::Required) => {
+                return self.give_back(&user.id, claim, Error::TwoFaRequired).await;
+            }
+            Ok(TwoFactor::Expired) => {
+                return self
+                    .give_back(&user.id, claim, Error::TwoFaCodeExpired)
+                    .await;
+            }
+            Err(err) => return self.give_back(&user.id, claim, err).await,
         };
         if !self.count_success(&user.id, code.as_deref(), now).await? {
-            // The code was consumed by another login meanwhile.
-            return self.fail(&user, now).await;
+            // The code was consumed by another login meanwhile: a failure,
+            // counted by the claim.
+            return Err(Error::InvalidCredentials);
         }
         self.upgrade_hash(&user, &dto.password).await;
         let (access_token, _) = self.inner.keys.issue(&user.id, user.rvkd, lifetime, None)?;
@@ -166,6 +194,42 @@ impl AccountService {
             access_token,
             user_id: user.id,
         })
+    }
+
+    /// Steps 3 and 4 of a login: reads the account named by `login` and the
+    /// failures on it, checks the lockout, and claims one password check.
+    /// Answers the account as read when the claim was made (with the claim),
+    /// or `None` for an identifier that matches no account (whose claim
+    /// needs no giving back: it can never succeed).
+    async fn claim_login_check(
+        &self,
+        login: &str,
+        now: DateTimeUtc,
+    ) -> Result<(Option<AccountRow>, Option<Claim>)> {
+        for _ in 0..MAX_CLAIMS {
+            let user = self.account_where(Col::Email, login).await?;
+            // Read for every identifier, known or not: same queries, same time.
+            let by_identifier = self.identifier_failures(login).await?;
+            let by_account = user.as_ref().map(account_failures).unwrap_or_default();
+            self.check_lockout([by_account, by_identifier], now)?;
+            match user {
+                Some(user) => {
+                    if let Some(claim) = self.claim_account_check(&user, now).await? {
+                        return Ok((Some(user), Some(claim)));
+                    }
+                }
+                None => {
+                    if self
+                        .claim_identifier_check(login, by_identifier, now)
+                        .await?
+                    {
+                        return Ok((None, None));
+                    }
+                }
+            }
+        }
+        // Other attempts kept getting in first: too many at once.
+        Err(Error::TooEarly)
     }
 
     /// Checks the current password a command asks for (`change_password`,
@@ -188,13 +252,27 @@ impl AccountService {
         self.throttle_login(&user.email).await?;
         self.check_password_length(password)?;
         let now = truncate_to_millis(Utc::now());
-        self.check_lockout([account_failures(user)], now)?;
+        let mut read = Some(user.clone());
+        let mut claimed = None;
+        for _ in 0..MAX_CLAIMS {
+            let Some(user) = read.take() else {
+                // The account was deleted meanwhile.
+                return Err(Error::WrongPassword);
+            };
+            self.check_lockout([account_failures(&user)], now)?;
+            if self.claim_account_check(&user, now).await?.is_some() {
+                claimed = Some(user);
+                break;
+            }
+            read = self.account(&user.id).await?;
+        }
+        let Some(user) = claimed else {
+            return Err(Error::TooEarly);
+        };
         let hash = Some(user.password.clone());
         if !self.inner.hasher.verify(password, hash).await? {
-            return match self.fail::<()>(user, now).await {
-                Err(Error::InvalidCredentials) => Err(Error::WrongPassword),
-                other => other,
-            };
+            // The failure was counted by the claim.
+            return Err(Error::WrongPassword);
         }
         self.count_success(&user.id, None, now).await?;
         Ok(())
@@ -316,31 +394,68 @@ impl AccountService {
         }
     }
 
-    /// Counts a failed login on an account, atomically, and answers 401 code 5.
-    /// Failures `user` holds that are already forgotten (see
+    /// Counts a failed login on `user` before its password is checked, on
+    /// condition that the count is still below the threshold, or still the
+    /// one read with `user` (whose lockout the caller checked). Failures
+    /// already forgotten (see
     /// [`UserOptions::failed_login_reset`](super::UserOptions::failed_login_reset))
-    /// start the count again at one, unless another failure was counted since
-    /// the row was read.
-    async fn fail<T>(&self, user: &AccountRow, now: DateTimeUtc) -> Result<T> {
-        let read = account_failures(user);
-        let forgotten = read.count > 0
-            && read.at(now.timestamp_millis(), self.failed_login_reset_ms()) == Failures::default();
-        let counted = Expr::col(Col::FailedLoginCount).if_null(0).add(1);
-        let count: SimpleExpr = if forgotten {
-            Expr::case(Expr::col(Col::FailedLoginCount).eq(read.count), 1i64)
-                .finally(counted)
-                .into()
+    /// start the count again at one, on condition that it is still the one
+    /// read. `None` when another attempt changed the count first: read it
+    /// again.
+    async fn claim_account_check(
+        &self,
+        user: &AccountRow,
+        now: DateTimeUtc,
+    ) -> Result<Option<Claim>> {
+        let read = user.failed_login_count.unwrap_or(0);
+        let max = i64::from(self.inner.options.max_failed_logins);
+        let count = || Expr::col(Col::FailedLoginCount).if_null(0);
+        let forgotten = read > 0
+            && account_failures(user).at(now.timestamp_millis(), self.failed_login_reset_ms())
+                == Failures::default();
+        let mut update = self.update_account(&user.id);
+        if forgotten {
+            update
+                .value(Col::FailedLoginCount, 1i64)
+                .and_where(count().eq(read));
         } else {
-            counted
-        };
-        self.run_update(
-            self.update_account(&user.id)
-                .value(Col::FailedLoginCount, count)
-                .value(Col::LastLoginAttempt, now),
-        )
-        .await?;
+            update
+                .value(Col::FailedLoginCount, count().add(1))
+                .and_where(count().lt(max).or(count().eq(read)));
+        }
+        let changed = self
+            .run_update(update.value(Col::LastLoginAttempt, now))
+            .await?;
         self.forget_cached(&user.id);
-        Err(Error::InvalidCredentials)
+        Ok((changed > 0).then_some(Claim {
+            previous_last: user.last_login_attempt,
+            at: now,
+        }))
+    }
+
+    /// Takes back the failure a claim counted, for an attempt whose password
+    /// was right, then answers `err`. The last failure's time goes back to
+    /// what it was unless another attempt has moved it since.
+    async fn give_back<T>(&self, user_id: &str, claim: Claim, err: Error) -> Result<T> {
+        let last = Expr::case(
+            Expr::col(Col::LastLoginAttempt).eq(claim.at),
+            Expr::val(claim.previous_last),
+        )
+        .finally(Expr::col(Col::LastLoginAttempt));
+        let given_back = self
+            .run_update(
+                self.update_account(user_id)
+                    .value(
+                        Col::FailedLoginCount,
+                        Expr::col(Col::FailedLoginCount).sub(1),
+                    )
+                    .value(Col::LastLoginAttempt, last)
+                    .and_where(Expr::col(Col::FailedLoginCount).gt(0)),
+            )
+            .await;
+        self.forget_cached(user_id);
+        given_back?;
+        Err(err)
     }
 
     /// Resets an account's failure counter and, with two-factor login,
@@ -380,10 +495,19 @@ impl AccountService {
     }
 
     /// Counts a failed login on an identifier that matches no account, in
-    /// one upsert.
-    async fn count_identifier_failure(&self, login: &str, now: DateTimeUtc) -> Result<()> {
+    /// one upsert, before its (dummy) password check: on condition that the
+    /// count is below the threshold or still `read`, as for an account.
+    /// `false` when another attempt changed the count first.
+    async fn claim_identifier_check(
+        &self,
+        login: &str,
+        read: Failures,
+        now: DateTimeUtc,
+    ) -> Result<bool> {
         use usage::Column;
         let now_ms = now.timestamp_millis();
+        let max = i64::from(self.inner.options.max_failed_logins);
+        let uses = || Expr::col((usage::Entity, Column::Uses));
         let stmt = Query::insert()
             .into_table(usage::Entity)
             .columns([
@@ -407,14 +531,14 @@ impl AccountService {
                                 .lte(now_ms.saturating_sub(self.failed_login_reset_ms())),
                             1i64,
                         )
-                        .finally(Expr::col((usage::Entity, Column::Uses)).add(1)),
+                        .finally(uses().add(1)),
                     )
                     .value(Column::LastCallMs, now_ms)
+                    .action_and_where(uses().lt(max).or(uses().eq(read.count)))
                     .to_owned(),
             )
             .to_owned();
-        self.inner.db.execute(&stmt).await?;
-        Ok(())
+        Ok(self.inner.db.execute(&stmt).await?.rows_affected() > 0)
     }
 
     /// Replaces a hash made with other parameters, or imported from eicrud,
@@ -712,27 +836,42 @@ mod tests {
             users.login(dto).await.map(|answer| answer.access_token)
         }
 
-        crate::db_test!(concurrent_failures_are_all_counted, |db| {
+        crate::db_test!(concurrent_claims_stop_at_the_threshold, |db| {
             let users = users(&db, Outbox::default()).await;
             let id = account(&users, "race@unit.test").await;
+            let read = users.account(&id).await.unwrap().unwrap();
             let now = truncate_to_millis(Utc::now());
-            let user = users
-                .account_where(super::super::Col::Email, "race@unit.test")
-                .await
-                .unwrap()
-                .unwrap();
             let attempts = (0..12).map(|_| {
                 let users = users.clone();
-                let user = user.clone();
-                tokio::spawn(async move { users.fail::<()>(&user, now).await })
+                let read = read.clone();
+                tokio::spawn(async move { users.claim_account_check(&read, now).await })
             });
+            let mut claimed = 0;
             for attempt in attempts.collect::<Vec<_>>() {
-                assert!(matches!(
-                    attempt.await.unwrap(),
-                    Err(Error::InvalidCredentials)
-                ));
+                if attempt.await.unwrap().unwrap().is_some() {
+                    claimed += 1;
+                }
             }
-            assert_eq!(row(&users, &id).await.failed_login_count, Some(12));
+            assert_eq!(claimed, 6);
+            assert_eq!(row(&users, &id).await.failed_login_count, Some(6));
+        });
+
+        crate::db_test!(a_claim_given_back_restores_the_row, |db| {
+            let users = users(&db, Outbox::default()).await;
+            let id = account(&users, "refund@unit.test").await;
+            let before = row(&users, &id).await;
+            let read = users.account(&id).await.unwrap().unwrap();
+            let now = truncate_to_millis(Utc::now());
+            let claim = users.claim_account_check(&read, now).await.unwrap();
+            assert_eq!(row(&users, &id).await.failed_login_count, Some(1));
+            let err = users
+                .give_back::<()>(&id, claim.unwrap(), Error::TwoFaRequired)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::TwoFaRequired), "{err:?}");
+            let after = row(&users, &id).await;
+            assert_eq!(after.failed_login_count, Some(0));
+            assert_eq!(after.last_login_attempt, before.last_login_attempt);
         });
 
         crate::db_test!(a_password_longer_than_the_maximum_is_code_11, |db| {
