@@ -193,8 +193,16 @@ impl EntityInfo {
 
     pub(crate) fn select_statement(&self, select: Select) -> SelectStatement {
         let mut stmt = Query::select();
+        // A projection that leaves nothing (every field excluded) still
+        // reads a column, which the rows built from `columns` leave out.
+        let id = [self.id_index()];
+        let read = if select.columns.is_empty() {
+            &id[..]
+        } else {
+            select.columns.as_slice()
+        };
         stmt.from(self.table_ref())
-            .columns(select.columns.iter().map(|&i| self.column_ref(i)))
+            .columns(read.iter().map(|&i| self.column_ref(i)))
             .cond_where(select.condition);
         for (index, order) in select.order {
             stmt.order_by(self.column_ref(index), order);
