@@ -554,7 +554,18 @@ fn take_ids(
                     "the ids of an `in` query must be strings",
                 ));
             }
-            Ok(ids)
+            // The ids follow the id field's rules (no NUL, its size) as a
+            // query's list of ids does.
+            let mut list = Map::new();
+            list.insert(entry.id_field.clone(), Value::Array(ids));
+            let list_field = Some(entry.id_field.as_str());
+            entry
+                .query_validator
+                .validate(&mut list, Mode::Query { list_field }, Target::Query)?;
+            match list.shift_remove(&entry.id_field) {
+                Some(Value::Array(ids)) => Ok(ids),
+                _ => Err(Error::Internal("the validated id list went missing")),
+            }
         }
         _ => Err(Error::BadRequest(
             "an `in` query needs an array of ids in its id field",
