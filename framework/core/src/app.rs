@@ -404,7 +404,7 @@ impl AppBuilder {
             users.listen_for_user_changes().await?;
         }
         let authorizer = Authorizer::new(roles, securities, self.limits.admin_default_batch_size)?;
-        let openapi = openapi_document(&self.title, &services);
+        let openapi = openapi_document(&self.title, &services, &authorizer, &self.limits);
         let state = AppState {
             services,
             authorizer,
@@ -421,7 +421,12 @@ impl AppBuilder {
 }
 
 /// Renders the OpenAPI document of the served services, in name order.
-fn openapi_document(title: &(String, String), services: &FastMap<String, ServiceEntry>) -> String {
+fn openapi_document(
+    title: &(String, String),
+    services: &FastMap<String, ServiceEntry>,
+    authorizer: &Authorizer,
+    limits: &LimitOptions,
+) -> String {
     let mut names: Vec<&String> = services.keys().collect();
     names.sort();
     let docs: Vec<crate::openapi::ServiceDoc<'_>> = names
@@ -445,11 +450,29 @@ fn openapi_document(title: &(String, String), services: &FastMap<String, Service
                     .map(|c| c.wire.as_str())
                     .collect(),
                 managed_fields: entry.managed_fields.iter().map(String::as_str).collect(),
+                always_excluded: authorizer
+                    .always_excluded(entry.service.name())
+                    .iter()
+                    .map(String::as_str)
+                    .collect(),
+                limiting_keys: crate::openapi::LimitingKeys {
+                    read: authorizer.limiting_keys(entry.service.name(), crate::context::Verb::Get),
+                    patch: authorizer
+                        .limiting_keys(entry.service.name(), crate::context::Verb::Patch),
+                    delete: authorizer
+                        .limiting_keys(entry.service.name(), crate::context::Verb::Delete),
+                },
                 commands,
             }
         })
         .collect();
-    crate::openapi::document(&title.0, &title.1, &docs).to_string()
+    let app = crate::openapi::AppDoc {
+        title: &title.0,
+        version: &title.1,
+        roles: authorizer.roles().names(),
+        max_in_ids: limits.max_find_in_ids_length,
+    };
+    crate::openapi::document(&app, &docs).to_string()
 }
 
 /// `user-profile` → `UserProfile`: the type name eicrud's messages use.

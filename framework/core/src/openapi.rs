@@ -22,16 +22,45 @@ pub(crate) struct ServiceDoc<'a> {
     pub(crate) secret_fields: Vec<&'a str>,
     /// Fields only the server writes (`x-managed`): read-only, never in data.
     pub(crate) managed_fields: Vec<&'a str>,
+    /// Fields reads never return (`always_exclude_fields`).
+    pub(crate) always_excluded: Vec<&'a str>,
+    /// The limiting keys each role's rules pin, for reads, patches and deletes.
+    pub(crate) limiting_keys: LimitingKeys<'a>,
     pub(crate) commands: Vec<&'a CommandSpec>,
 }
+
+/// Per role, the fields a query must pin for that role's rules to pass
+/// ([`Authorizer::limiting_keys`](crate::security::Authorizer::limiting_keys)).
+#[derive(Debug, Default)]
+pub(crate) struct LimitingKeys<'a> {
+    pub(crate) read: Vec<(&'a str, &'a [String])>,
+    pub(crate) patch: Vec<(&'a str, &'a [String])>,
+    pub(crate) delete: Vec<(&'a str, &'a [String])>,
+}
+
+/// Longest text of the `fields`, `exclude` and `populate` options.
+const OPTION_LIST_MAX_SIZE: usize = 300;
 
 /// Fields the framework keeps; clients read them but never write them.
 const MANAGED: &[&str] = &["createdAt", "updatedAt"];
 
+/// What the document says of the application as a whole.
+#[derive(Debug)]
+pub(crate) struct AppDoc<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) version: &'a str,
+    /// The declared roles, which `mockRole` may name.
+    pub(crate) roles: Vec<&'a str>,
+    /// Most ids an `in` query may list.
+    pub(crate) max_in_ids: u64,
+}
+
 /// Builds the document.
-pub(crate) fn document(title: &str, version: &str, services: &[ServiceDoc<'_>]) -> Value {
+pub(crate) fn document(app: &AppDoc<'_>, services: &[ServiceDoc<'_>]) -> Value {
+    let roles = &app.roles;
     let mut components = Map::new();
-    let options = absorb(
+    // The whole type, for reference; each operation names what it takes.
+    absorb(
         &mut components,
         "CrudOptions",
         &schemars::schema_for!(CrudOptions),
@@ -60,21 +89,33 @@ pub(crate) fn document(title: &str, version: &str, services: &[ServiceDoc<'_>]) 
             "responses": {"200": ok_json(json!({"type": "object"}))},
         }}),
     );
-    let context = Context { options, error };
+    let command_options = json!({"type": "object", "additionalProperties": false, "properties": {
+        "mockRole": {"enum": roles, "description": "Act as one of the user's inherited roles (roles that may mock)"},
+        "jwtCookie": {"type": "boolean", "description": "Keep the session in an HttpOnly cookie with a CSRF token (login)"},
+    }});
+    components.insert("CommandOptions".into(), command_options);
+    let context = Context {
+        command_options: reference("CommandOptions"),
+        error,
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        max_in_ids: app.max_in_ids,
+    };
     for service in services {
         add_service(&mut paths, &mut components, &context, service);
     }
     json!({
         "openapi": "3.1.0",
-        "info": {"title": title, "version": version},
+        "info": {"title": app.title, "version": app.version},
         "paths": paths,
         "components": {"schemas": components},
     })
 }
 
 struct Context {
-    options: Value,
+    command_options: Value,
     error: Value,
+    roles: Vec<String>,
+    max_in_ids: u64,
 }
 
 fn add_service(
@@ -87,8 +128,16 @@ fn add_service(
     let entity = entity_schema(service);
     components.insert(t.to_owned(), entity.clone());
     components.insert(format!("{t}Query"), query_schema(&entity, service.id_field));
+    components.insert(
+        format!("{t}InQuery"),
+        in_query_schema(&entity, service.id_field, context.max_in_ids),
+    );
     components.insert(format!("{t}Data"), data_schema(&entity, service, true));
     components.insert(format!("{t}Patch"), data_schema(&entity, service, false));
+    components.insert(
+        format!("{t}PatchOne"),
+        json!({"allOf": [reference(&format!("{t}Patch"))], "minProperties": 1}),
+    );
     components.insert(
         format!("{t}Page"),
         json!({"type": "object", "required": ["data"], "properties": {
@@ -97,10 +146,33 @@ fn add_service(
             "limit": {"type": "integer"},
         }}),
     );
+    let readable = readable_fields(&entity, service);
+    for kind in OptionsKind::ALL {
+        components.insert(
+            format!("{t}{}", kind.suffix()),
+            options_schema(kind, &readable, &context.roles),
+        );
+    }
     let row = reference(t);
-    let query = query_param(&reference(&format!("{t}Query")), false);
-    let required_query = query_param(&reference(&format!("{t}Query")), true);
-    let options = options_param(&context.options);
+    let query_schema = reference(&format!("{t}Query"));
+    let keys = &service.limiting_keys;
+    let read_query = query_param(&query_schema, false, &keys.read);
+    let in_query_schema = reference(&format!("{t}InQuery"));
+    let in_read_query = query_param(&in_query_schema, true, &keys.read);
+    let in_patch_query = query_param(&in_query_schema, true, &keys.patch);
+    let in_delete_query = query_param(&in_query_schema, true, &keys.delete);
+    let patch_query = query_param(&query_schema, false, &keys.patch);
+    let required_patch_query = query_param(&query_schema, true, &keys.patch);
+    let patch_one_data = reference(&format!("{t}PatchOne"));
+    let delete_query = query_param(&query_schema, false, &keys.delete);
+    let required_delete_query = query_param(&query_schema, true, &keys.delete);
+    let options_of =
+        |kind: OptionsKind| options_param(&reference(&format!("{t}{}", kind.suffix())));
+    let read_options = options_of(OptionsKind::Read);
+    let one_write_options = options_of(OptionsKind::OneWrite);
+    let write_options = options_of(OptionsKind::Write);
+    let create_options = options_of(OptionsKind::Create);
+    let command_options = options_param(&context.command_options);
     let base = format!("/crud/s/{}", service.name);
     let s = service.name;
     let op = |id: &str,
@@ -130,31 +202,31 @@ fn add_service(
     let data = reference(&format!("{t}Data"));
     let patch_data = reference(&format!("{t}Patch"));
     paths.insert(format!("{base}/one"), json!({
-        "post": op("create", "Creates one row", vec![options.clone()], Some(data.clone()), "201", Some(row.clone())),
-        "get": op("findOne", "Reads the first row matching the query, or null", vec![query.clone(), options.clone()], None, "200", Some(json!({"oneOf": [row, {"type": "null"}]}))),
-        "patch": op("patchOne", "Updates the first row matching the query", vec![required_query.clone(), options.clone()], Some(patch_data.clone()), "200", Some(patch_answer.clone())),
-        "delete": op("deleteOne", "Deletes the first row matching the query", vec![required_query.clone(), options.clone()], None, "200", Some(delete_answer.clone())),
+        "post": op("create", "Creates one row", vec![create_options.clone()], Some(data.clone()), "201", Some(row.clone())),
+        "get": op("findOne", "Reads the first row matching the query, or null", vec![read_query.clone(), read_options.clone()], None, "200", Some(json!({"oneOf": [row, {"type": "null"}]}))),
+        "patch": op("patchOne", "Updates the first row matching the query", vec![required_patch_query, one_write_options.clone()], Some(patch_one_data), "200", Some(patch_answer.clone())),
+        "delete": op("deleteOne", "Deletes the first row matching the query", vec![required_delete_query.clone(), one_write_options], None, "200", Some(delete_answer.clone())),
     }));
     paths.insert(format!("{base}/many"), json!({
-        "get": op("find", "Reads one page of the rows matching the query", vec![query.clone(), options.clone()], None, "200", Some(page.clone())),
-        "patch": op("patch", "Updates every row matching the query", vec![query.clone(), options.clone()], Some(patch_data.clone()), "200", Some(patch_answer.clone())),
-        "delete": op("delete", "Deletes every row matching the query", vec![query.clone(), options.clone()], None, "200", Some(delete_answer.clone())),
+        "get": op("find", "Reads one page of the rows matching the query", vec![read_query.clone(), read_options.clone()], None, "200", Some(page.clone())),
+        "patch": op("patch", "Updates every row matching the query", vec![patch_query, write_options.clone()], Some(patch_data.clone()), "200", Some(patch_answer.clone())),
+        "delete": op("delete", "Deletes every row matching the query", vec![delete_query, write_options.clone()], None, "200", Some(delete_answer.clone())),
     }));
     paths.insert(format!("{base}/in"), json!({
-        "get": op("findIn", "Reads the rows whose ids are listed in the query's id field", vec![required_query.clone(), options.clone()], None, "200", Some(page)),
-        "patch": op("patchIn", "Updates the rows whose ids are listed", vec![required_query.clone(), options.clone()], Some(patch_data), "200", Some(patch_answer.clone())),
-        "delete": op("deleteIn", "Deletes the rows whose ids are listed", vec![required_query, options.clone()], None, "200", Some(delete_answer)),
+        "get": op("findIn", "Reads the rows whose ids are listed in the query's id field", vec![in_read_query, read_options.clone()], None, "200", Some(page)),
+        "patch": op("patchIn", "Updates the rows whose ids are listed", vec![in_patch_query, write_options.clone()], Some(patch_data), "200", Some(patch_answer.clone())),
+        "delete": op("deleteIn", "Deletes the rows whose ids are listed", vec![in_delete_query, write_options.clone()], None, "200", Some(delete_answer)),
     }));
     paths.insert(format!("{base}/ids"), json!({
-        "get": op("findIds", "Reads the ids of the rows matching the query", vec![query.clone(), options.clone()], None, "200", Some(ids_page)),
+        "get": op("findIds", "Reads the ids of the rows matching the query", vec![read_query, read_options], None, "200", Some(ids_page)),
     }));
-    let batch_patch = json!({"type": "array", "items": {"type": "object", "required": ["query", "data"], "properties": {
+    let batch_patch = json!({"type": "array", "minItems": 1, "items": {"type": "object", "required": ["query", "data"], "additionalProperties": false, "properties": {
         "query": reference(&format!("{t}Query")),
         "data": reference(&format!("{t}Patch")),
     }}});
     paths.insert(format!("{base}/batch"), json!({
-        "post": op("createBatch", "Creates several rows in one transaction", vec![options.clone()], Some(json!({"type": "array", "items": data})), "201", Some(json!({"type": "array", "items": reference(t)}))),
-        "patch": op("patchBatch", "Applies several updates in one transaction", vec![options.clone()], Some(batch_patch), "200", Some(json!({"type": "array", "items": patch_answer}))),
+        "post": op("createBatch", "Creates several rows in one transaction", vec![create_options], Some(json!({"type": "array", "minItems": 1, "items": data})), "201", Some(json!({"type": "array", "items": reference(t)}))),
+        "patch": op("patchBatch", "Applies several updates in one transaction", vec![write_options], Some(batch_patch), "200", Some(json!({"type": "array", "items": patch_answer}))),
     }));
     for command in &service.commands {
         let dto = absorb(components, &command.dto_type, &command.dto_schema);
@@ -169,7 +241,7 @@ fn add_service(
                 context,
                 &id("post"),
                 &format!("{summary} (secure mode)"),
-                vec![options.clone()],
+                vec![command_options.clone()],
                 Some(dto.clone()),
                 "201",
                 answer.clone(),
@@ -183,7 +255,7 @@ fn add_service(
                     context,
                     &id("patch"),
                     &summary,
-                    vec![options.clone()],
+                    vec![command_options.clone()],
                     Some(dto.clone()),
                     "200",
                     answer.clone(),
@@ -197,7 +269,7 @@ fn add_service(
                     context,
                     &id("get"),
                     &format!("{summary} (DTO in the query parameter)"),
-                    vec![query_param(&dto, true), options.clone()],
+                    vec![query_param(&dto, true, &[]), command_options.clone()],
                     None,
                     "200",
                     answer.clone(),
@@ -245,12 +317,143 @@ fn ok_json(schema: Value) -> Value {
     json!({"description": "Success", "content": {"application/json": {"schema": schema}}})
 }
 
-fn query_param(schema: &Value, required: bool) -> Value {
-    json!({"name": "query", "in": "query", "required": required, "description": "JSON text: an equality filter on the entity's fields", "content": {"application/json": {"schema": schema}}})
+/// The `query` parameter; `limiting_keys` are what each role's rules need
+/// in it, listed in the description and as `x-limiting-keys`.
+fn query_param(schema: &Value, required: bool, limiting_keys: &[(&str, &[String])]) -> Value {
+    let mut description = String::from("JSON text: an equality filter on the entity's fields");
+    let mut keys = Map::new();
+    for (role, fields) in limiting_keys {
+        let pinned = fields
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        description.push_str(&format!(
+            ". Role `{role}`: must hold {pinned}, as its rules name them (its own id, say)"
+        ));
+        keys.insert((*role).to_owned(), json!(fields));
+    }
+    let mut param = json!({"name": "query", "in": "query", "required": required, "description": description, "content": {"application/json": {"schema": schema}}});
+    if !keys.is_empty()
+        && let Some(object) = param.as_object_mut()
+    {
+        object.insert("x-limiting-keys".into(), Value::Object(keys));
+    }
+    param
 }
 
 fn options_param(schema: &Value) -> Value {
-    json!({"name": "options", "in": "query", "required": false, "description": "JSON text: limit, offset, fields, exclude, orderBy, ...", "content": {"application/json": {"schema": schema}}})
+    json!({"name": "options", "in": "query", "required": false, "description": "JSON text: the options this operation takes", "content": {"application/json": {"schema": schema}}})
+}
+
+/// Which options an operation takes.
+#[derive(Debug, Clone, Copy)]
+enum OptionsKind {
+    /// Reads: paging, projection and order.
+    Read,
+    /// `patchOne`, `deleteOne`: the returned row and its projection.
+    OneWrite,
+    /// Patches and deletes of many rows.
+    Write,
+    /// Creates: the client's own id.
+    Create,
+}
+
+impl OptionsKind {
+    const ALL: [OptionsKind; 4] = [Self::Read, Self::OneWrite, Self::Write, Self::Create];
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::Read => "ReadOptions",
+            Self::OneWrite => "OneWriteOptions",
+            Self::Write => "WriteOptions",
+            Self::Create => "CreateOptions",
+        }
+    }
+}
+
+/// The options of `kind` as the server checks them: no `null`s, no
+/// negative numbers, only fields the service returns, known sort
+/// directions. Options that need an option ability are listed where they
+/// apply; whether the caller holds it, the document cannot say.
+fn options_schema(kind: OptionsKind, readable: &[String], roles: &[String]) -> Value {
+    let mut properties = Map::new();
+    properties.insert(
+        "mockRole".into(),
+        json!({"enum": roles, "description": "Act as one of the user's inherited roles (roles that may mock)"}),
+    );
+    properties.insert(
+        "skipServiceHooks".into(),
+        json!({"type": "boolean", "description": "Skip the service hooks (needs an option ability)"}),
+    );
+    let field_list = |what: &str| json!({"type": "array", "items": {"enum": readable}, "uniqueItems": true, "maxItems": list_cap(readable), "description": what});
+    match kind {
+        OptionsKind::Read => {
+            properties.insert("limit".into(), json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "description": "Page size; 0 or more than the role's maximum is the maximum"}));
+            properties.insert("offset".into(), json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "description": "Rows to skip"}));
+            properties.insert(
+                "fields".into(),
+                field_list("Only these fields in the answer (the id is always included)"),
+            );
+            properties.insert(
+                "exclude".into(),
+                field_list("These fields left out of the answer"),
+            );
+            properties.insert("orderBy".into(), json!({"type": "object", "propertyNames": {"enum": readable}, "additionalProperties": {"enum": ["asc", "desc", "ASC", "DESC", 1, -1]}, "description": "Sort order, keys in order of precedence"}));
+        }
+        OptionsKind::OneWrite => {
+            properties.insert("returnUpdatedEntity".into(), json!({"type": "boolean", "description": "Answer the row too (needs an option ability)"}));
+            properties.insert(
+                "fields".into(),
+                field_list("Only these fields in the returned row"),
+            );
+            properties.insert(
+                "exclude".into(),
+                field_list("These fields left out of the returned row"),
+            );
+        }
+        OptionsKind::Write => {}
+        OptionsKind::Create => {
+            properties.insert("allowIdOverride".into(), json!({"type": "boolean", "description": "Let the client choose the id (needs an option ability)"}));
+        }
+    }
+    json!({"type": "object", "additionalProperties": false, "properties": properties})
+}
+
+/// The most names of `fields` a list option may hold within its size limit
+/// (the JSON text of the longest names, with quotes and commas).
+fn list_cap(fields: &[String]) -> usize {
+    let mut sizes: Vec<usize> = fields
+        .iter()
+        .map(|f| f.encode_utf16().count() + 3)
+        .collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    let mut total = 2;
+    let mut cap = 0;
+    for size in sizes {
+        if total + size > OPTION_LIST_MAX_SIZE {
+            break;
+        }
+        total += size;
+        cap += 1;
+    }
+    cap
+}
+
+/// The fields a read may return: the entity's, without secret and
+/// always-excluded ones.
+fn readable_fields(entity: &Value, service: &ServiceDoc<'_>) -> Vec<String> {
+    entity
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|properties| {
+            properties
+                .keys()
+                .filter(|f| !service.always_excluded.contains(&f.as_str()))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn reference(name: &str) -> Value {
@@ -351,6 +554,7 @@ fn query_schema(entity: &Value, id_field: &str) -> Value {
     if let Some(object) = value.as_object_mut() {
         object.remove("required");
         object.remove("title");
+        object.insert("additionalProperties".into(), Value::Bool(false));
         if let Some(Value::Object(properties)) = object.get_mut("properties") {
             for property in properties.values_mut() {
                 if let Some(p) = property.as_object_mut() {
@@ -368,6 +572,25 @@ fn query_schema(entity: &Value, id_field: &str) -> Value {
     value
 }
 
+/// The query of the `in` routes: the id field holds 1 to `max_ids` ids.
+fn in_query_schema(entity: &Value, id_field: &str, max_ids: u64) -> Value {
+    let mut value = query_schema(entity, id_field);
+    let id = entity
+        .pointer(&format!("/properties/{id_field}"))
+        .cloned()
+        .unwrap_or_else(|| json!({"type": "string"}));
+    if let Some(object) = value.as_object_mut() {
+        if let Some(Value::Object(properties)) = object.get_mut("properties") {
+            properties.insert(
+                id_field.to_owned(),
+                json!({"type": "array", "items": id, "minItems": 1, "maxItems": max_ids}),
+            );
+        }
+        object.insert("required".into(), json!([id_field]));
+    }
+    value
+}
+
 /// What a client writes: no framework or managed fields; on create the
 /// entity's required fields.
 fn data_schema(entity: &Value, service: &ServiceDoc<'_>, create: bool) -> Value {
@@ -377,6 +600,7 @@ fn data_schema(entity: &Value, service: &ServiceDoc<'_>, create: bool) -> Value 
     let mut value = entity.clone();
     if let Some(object) = value.as_object_mut() {
         object.remove("title");
+        object.insert("additionalProperties".into(), Value::Bool(false));
         if let Some(Value::Object(properties)) = object.get_mut("properties") {
             properties.retain(|field, _| !written_by_server(field));
         }

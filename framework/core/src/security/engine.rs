@@ -361,6 +361,24 @@ impl Authorizer {
         (max > 0).then_some(max)
     }
 
+    /// The limiting keys of `service` for `verb`: per role that declares
+    /// rules there, the fields every `can` rule of that role pins with an
+    /// `eq` ([`Authorized::pinned_fields`]), roles in name order; roles that
+    /// pin nothing are left out.
+    pub fn limiting_keys(&self, service: &str, verb: Verb) -> Vec<(&str, &[String])> {
+        let Some(table) = self.services.get(service) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<(&str, &[String])> = table
+            .roles
+            .iter()
+            .map(|(role, rights)| (&**role, &rights.pinned[verb_index(verb)][..]))
+            .filter(|(_, pinned)| !pinned.is_empty())
+            .collect();
+        keys.sort_unstable_by_key(|(role, _)| *role);
+        keys
+    }
+
     /// The fields reads of `service` never return (empty for an unknown service).
     pub fn always_excluded(&self, service: &str) -> &[String] {
         self.services

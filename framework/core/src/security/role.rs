@@ -204,6 +204,13 @@ impl RoleGraph {
         })
     }
 
+    /// The declared roles' names, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.roles.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+
     /// The walk of `role`: the role, then its ancestors depth-first in
     /// `inherits` order, without repeats. `None` for an unknown role.
     pub fn walk(&self, role: &str) -> Option<&[Arc<str>]> {
