@@ -18,7 +18,7 @@ mod authorize;
 mod cmd;
 mod crud;
 mod error;
-mod guard;
+pub(crate) mod guard;
 mod params;
 pub(crate) mod serve;
 
@@ -59,7 +59,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
 
 /// A request path under `/crud/s/`.
 #[derive(Debug, PartialEq, Eq)]
-enum Route<'a> {
+pub(crate) enum Route<'a> {
     /// `/crud/s/{service}/cmd/{cmd}`.
     Command {
         service: Cow<'a, str>,
@@ -76,7 +76,7 @@ impl<'a> Route<'a> {
     /// Reads a path as the routes `/crud/s/{service}/cmd/{cmd}` and
     /// `/crud/s/{service}/{op}` would match it: non-empty segments,
     /// percent-decoded to UTF-8; anything else is no route.
-    fn parse(path: &'a str) -> Option<Self> {
+    pub(crate) fn parse(path: &'a str) -> Option<Self> {
         let rest = path.strip_prefix("/crud/s/")?;
         let mut segments = rest.split('/');
         let service = segment(segments.next()?)?;
