@@ -62,6 +62,9 @@ pub mod context;
 pub mod email;
 pub mod error;
 mod fast_map;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 mod openapi;
 pub mod prelude;

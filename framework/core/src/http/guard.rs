@@ -21,7 +21,7 @@ use crate::user::cookies::{CSRF_COOKIE, JWT_COOKIE, cookie};
 
 /// What the request presented to prove who it is.
 #[derive(Debug, PartialEq, Eq)]
-enum Credentials<'a> {
+pub(crate) enum Credentials<'a> {
     None,
     Basic(&'a str),
     Bearer(&'a str),
@@ -122,7 +122,7 @@ async fn authenticate(
     users.authenticate_claims(claims).await
 }
 
-fn credentials(headers: &HeaderMap) -> Credentials<'_> {
+pub(crate) fn credentials(headers: &HeaderMap) -> Credentials<'_> {
     if let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -148,7 +148,7 @@ fn credentials(headers: &HeaderMap) -> Credentials<'_> {
 }
 
 /// `base64(login:password)` → (login, password).
-fn basic(encoded: &str) -> Option<(String, String)> {
+pub(crate) fn basic(encoded: &str) -> Option<(String, String)> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .ok()?;

@@ -18,7 +18,7 @@ mod authorize;
 mod cmd;
 mod crud;
 mod error;
-mod guard;
+pub(crate) mod guard;
 mod params;
 pub(crate) mod serve;
 
@@ -59,7 +59,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
 
 /// A request path under `/crud/s/`.
 #[derive(Debug, PartialEq, Eq)]
-enum Route<'a> {
+pub(crate) enum Route<'a> {
     /// `/crud/s/{service}/cmd/{cmd}`.
     Command {
         service: Cow<'a, str>,
@@ -76,16 +76,18 @@ impl<'a> Route<'a> {
     /// Reads a path as the routes `/crud/s/{service}/cmd/{cmd}` and
     /// `/crud/s/{service}/{op}` would match it: non-empty segments,
     /// percent-decoded to UTF-8; anything else is no route.
-    fn parse(path: &'a str) -> Option<Self> {
+    pub(crate) fn parse(path: &'a str) -> Option<Self> {
         let rest = path.strip_prefix("/crud/s/")?;
         let mut segments = rest.split('/');
         let service = segment(segments.next()?)?;
-        let second = segment(segments.next()?)?;
+        let second = segments.next()?;
         match (segments.next(), segments.next()) {
             (None, _) => Some(Route::Crud {
                 service,
-                op: second,
+                op: segment(second)?,
             }),
+            // The literal `cmd` is matched as written, as a route's static
+            // segment is: `%63md` is not it.
             (Some(name), None) if second == "cmd" => Some(Route::Command {
                 service,
                 name: segment(name)?,
@@ -359,5 +361,20 @@ mod tests {
         ] {
             assert_eq!(Route::parse(path), None, "{path}");
         }
+    }
+
+    /// Found by fuzzing: the command route's `cmd` segment was compared
+    /// after percent-decoding, so `/crud/s/user/%63md/login` reached the
+    /// `login` command, where the route `/crud/s/{service}/cmd/{cmd}` does
+    /// not match it.
+    #[test]
+    fn an_encoded_cmd_segment_is_not_the_command_route() {
+        assert_eq!(Route::parse("/crud/s/user/%63md/login"), None);
+        assert_eq!(Route::parse("/crud/s/user/%63md"), crud("user", "cmd"));
+        assert_eq!(
+            Route::parse("/crud/s/user/cmd/%6Cogin"),
+            command("user", "login"),
+            "the command's name is a parameter, decoded"
+        );
     }
 }

@@ -484,7 +484,9 @@ fn compare_numbers(x: &Number, y: &Number) -> Ordering {
         (Some(a), Some(b)) => a.cmp(&b),
         (Some(a), None) => compare_int_float(a, float(y)),
         (None, Some(b)) => compare_int_float(b, float(x)).reverse(),
-        (None, None) => float(x).total_cmp(&float(y)),
+        // Both finite (JSON has no NaN), so always ordered; `-0.0` equals
+        // `0.0`, as in SQL.
+        (None, None) => float(x).partial_cmp(&float(y)).unwrap_or(Ordering::Equal),
     }
 }
 
@@ -722,6 +724,21 @@ mod tests {
         }
         assert_eq!(eval(&in_("a", [1]), json!({ "a": null })), Truth::Unknown);
         assert_eq!(eval(&nin("a", [1]), json!({})), Truth::Unknown);
+    }
+
+    /// Found by fuzzing: two floats were ordered by `f64::total_cmp`, which
+    /// puts `-0.0` before `0.0`, so `eq("a", 0.0)` was `False` for `-0.0`
+    /// (and `0 == -0.0 == 0.0` was not transitive) where SQL finds them equal.
+    #[test]
+    fn negative_zero_equals_zero() {
+        let subject = json!({ "a": -0.0 });
+        assert_eq!(eval(&eq("a", 0.0), subject.clone()), Truth::True);
+        assert_eq!(eval(&eq("a", 0), subject.clone()), Truth::True);
+        assert_eq!(eval(&lt("a", 0.0), subject.clone()), Truth::False);
+        assert_eq!(eval(&ne("a", 0.0), subject.clone()), Truth::False);
+        assert_eq!(eval(&in_("a", [0.0]), subject.clone()), Truth::True);
+        assert_eq!(eval(&nin("a", [0.0]), json!({ "a": [-0.0] })), Truth::False);
+        assert_eq!(eval(&lt("a", 0.5), subject), Truth::True);
     }
 
     #[test]
