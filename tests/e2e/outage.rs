@@ -44,6 +44,11 @@ const RESUME: Duration = Duration::from_secs(5);
 /// Load kept up past [`RESUME`], whose requests must all succeed.
 const AFTER: Duration = Duration::from_secs(2);
 
+/// Requests sent one after another once the database is back from a restart
+/// that happened while no request ran: every one must succeed, though the
+/// pool's idle connections all died meanwhile.
+const AFTER_IDLE_RESTART: usize = 24;
+
 /// The answer to any request while the database cannot be reached.
 const UNAVAILABLE: &str = r#"{"message":"The database is unavailable. Please try again later.","error":"Service Unavailable","statusCode":503,"code":116}"#;
 
@@ -135,10 +140,10 @@ fn acknowledged_writes_survive_a_database_restart() {
             .collect();
 
         tokio::time::sleep(BEFORE).await;
-        run("stop", stop_cmd).await;
+        run("stop", stop_cmd.clone()).await;
         let down = Instant::now();
         tokio::time::sleep(DOWN).await;
-        run("start", start_cmd).await;
+        run("start", start_cmd.clone()).await;
         let up = Instant::now();
         tokio::time::sleep(RESUME + AFTER).await;
         stop.store(true, Ordering::Relaxed);
@@ -207,5 +212,27 @@ fn acknowledged_writes_survive_a_database_restart() {
             outcomes.len(),
             outcomes.iter().filter(|o| o.id.is_some()).count(),
         );
+
+        // A restart while the pool is idle: its connections die unseen, and
+        // the first requests after the return must not each find one dead.
+        tokio::time::sleep(DOWN).await;
+        run("stop", stop_cmd).await;
+        tokio::time::sleep(DOWN).await;
+        run("start", start_cmd).await;
+        for i in 0..AFTER_IDLE_RESTART {
+            let body = json!({"owner": owner, "title": format!("after idle restart {i}")});
+            let answer = server
+                .send(
+                    Request::crud(Method::POST, "post", "one")
+                        .body(body)
+                        .token(Some(&token)),
+                )
+                .await;
+            assert_eq!(
+                answer.status, 201,
+                "request {i} after an idle restart: {}",
+                answer.text
+            );
+        }
     });
 }
