@@ -16,6 +16,7 @@ mod crud_options;
 mod hardening;
 mod hardening_reads;
 mod hardening_secrets;
+mod health;
 mod login_lockout;
 mod login_passwords;
 mod login_support;

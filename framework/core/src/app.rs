@@ -30,6 +30,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::command::{Cmd, CommandSpec, usage};
 use crate::config::{HttpOptions, LimitOptions, ValidationOptions};
@@ -59,6 +60,8 @@ pub(crate) struct AppState {
     pub(crate) db: Db,
     /// The OpenAPI document, rendered once.
     pub(crate) openapi: String,
+    /// Set once shutdown has begun: readiness answers 503.
+    pub(crate) draining: AtomicBool,
 }
 
 /// A served service with its compiled validators and commands.
@@ -136,6 +139,12 @@ impl App {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let state = Arc::clone(&self.state);
+        let shutdown = async move {
+            shutdown.await;
+            // Readiness turns 503 as the listener stops accepting.
+            state.draining.store(true, Ordering::Release);
+        };
         crate::http::serve::serve(listener, self.router(), &self.state.http, shutdown).await
     }
 
@@ -413,6 +422,7 @@ impl AppBuilder {
             http: self.http,
             db: self.db,
             openapi,
+            draining: AtomicBool::new(false),
         };
         Ok(App {
             state: Arc::new(state),

@@ -81,6 +81,29 @@ pub(crate) fn document(app: &AppDoc<'_>, services: &[ServiceDoc<'_>]) -> Value {
             "responses": {"200": ok_json(json!({"type": "boolean"}))},
         }}),
     );
+    let health = json!({"type": "object", "required": ["status"], "properties": {
+        "status": {"enum": ["live", "ready", "unavailable"]},
+        "checks": {"type": "object", "additionalProperties": {"type": "string"}},
+    }});
+    paths.insert(
+        "/crud/health/live".into(),
+        json!({"get": {
+            "operationId": "health_live",
+            "summary": "Liveness: the process answers (no I/O)",
+            "responses": {"200": ok_json(health.clone())},
+        }}),
+    );
+    paths.insert(
+        "/crud/health/ready".into(),
+        json!({"get": {
+            "operationId": "health_ready",
+            "summary": "Readiness: the database answers within 1 s, the user listener is connected (PostgreSQL), the server is not draining",
+            "responses": {
+                "200": ok_json(health.clone()),
+                "503": {"description": "Not ready: each check's state", "content": {"application/json": {"schema": health}}},
+            },
+        }}),
+    );
     paths.insert(
         "/crud/openapi.json".into(),
         json!({"get": {

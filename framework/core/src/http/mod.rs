@@ -9,7 +9,8 @@
 //! | `PATCH /crud/s/:service/one`, `/many`, `/in`, `/batch` | patchOne, patch, patchIn, patchBatch |
 //! | `DELETE /crud/s/:service/one`, `/many`, `/in` | deleteOne, delete, deleteIn |
 //! | `POST`, `PATCH`, `GET /crud/s/:service/cmd/:cmd` | a command (secure, normal, GET mode) |
-//! | `GET /crud/rdy` | readiness: `true` |
+//! | `GET /crud/rdy` | eicrud's readiness: `true` |
+//! | `GET /crud/health/live`, `/crud/health/ready` | liveness; readiness with its checks (database, user listener, draining) |
 //!
 //! `query` and `options` travel as JSON texts in the query string; bodies
 //! are JSON. Only this module knows statuses and wire bodies.
@@ -19,6 +20,7 @@ mod cmd;
 mod crud;
 mod error;
 pub(crate) mod guard;
+pub(crate) mod health;
 mod params;
 pub(crate) mod serve;
 
@@ -52,6 +54,11 @@ pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/crud/rdy", get(ready))
+        .route("/crud/health/live", get(|| async { health::live() }))
+        .route(
+            "/crud/health/ready",
+            get(|State(state): State<Arc<AppState>>| async move { health::ready(&state).await }),
+        )
         .route("/crud/openapi.json", get(openapi))
         .fallback(service_route)
         .with_state(state)

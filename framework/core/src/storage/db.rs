@@ -120,6 +120,16 @@ impl Db {
         &self.conn
     }
 
+    /// One round trip to the database (readiness uses it).
+    ///
+    /// # Errors
+    ///
+    /// The database error, [`Error::DatabaseUnavailable`] when it cannot be
+    /// reached.
+    pub async fn ping(&self) -> Result<(), Error> {
+        Ok(self.conn.ping().await?)
+    }
+
     /// Which database this is.
     pub fn backend(&self) -> DbBackend {
         self.backend

@@ -1,0 +1,72 @@
+//! Health for load balancers and orchestrators.
+//!
+//! - `GET /crud/health/live`: the process answers; no I/O. 200
+//!   `{"status":"live"}`.
+//! - `GET /crud/health/ready`: the instance can serve. 200
+//!   `{"status":"ready","checks":{…}}` when every check passes, else 503
+//!   `{"status":"unavailable","checks":{…}}` naming each check's state:
+//!   - `database`: a round trip to the database within [`DATABASE_TIMEOUT`]
+//!     (`ok`, `unreachable` or `timedOut`);
+//!   - `userListener` (PostgreSQL with a user service): whether the
+//!     listener that keeps the user cache true is connected (`ok` or
+//!     `disconnected`);
+//!   - `server`: `draining` once shutdown has begun, else `ok`.
+//!
+//! `GET /crud/rdy` keeps eicrud's meaning: `true` while the process answers.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use sea_orm::DbBackend;
+use serde_json::{Map, Value, json};
+
+use super::json_response;
+use crate::app::AppState;
+
+/// Longest wait for the database's answer before readiness says `timedOut`.
+pub(crate) const DATABASE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// `GET /crud/health/live`.
+pub(crate) fn live() -> Response {
+    json_response(StatusCode::OK, &json!({ "status": "live" }))
+}
+
+/// `GET /crud/health/ready`.
+pub(crate) async fn ready(state: &AppState) -> Response {
+    let mut checks = Map::new();
+    let mut ready = true;
+    let mut record = |name: &str, state: &'static str| {
+        ready &= state == "ok";
+        checks.insert(name.to_owned(), Value::String(state.to_owned()));
+    };
+    let draining = state.draining.load(Ordering::Acquire);
+    record("server", if draining { "draining" } else { "ok" });
+    let database = match tokio::time::timeout(DATABASE_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: the database does not answer");
+            "unreachable"
+        }
+        Err(_) => "timedOut",
+    };
+    record("database", database);
+    if let Some(users) = state
+        .users
+        .as_ref()
+        .filter(|_| state.db.backend() == DbBackend::Postgres)
+    {
+        let listening = users.hears_user_changes();
+        record(
+            "userListener",
+            if listening { "ok" } else { "disconnected" },
+        );
+    }
+    let (status, word) = if ready {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+    };
+    json_response(status, &json!({ "status": word, "checks": checks }))
+}
