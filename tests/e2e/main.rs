@@ -24,6 +24,7 @@ mod login_throttle;
 mod login_two_factor;
 mod outage;
 mod posts;
+mod request_logs;
 mod routes;
 mod security_roles;
 mod session_cookies;

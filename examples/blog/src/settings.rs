@@ -18,6 +18,7 @@ use rand::RngCore as _;
 /// | `DATABASE_POOL_SIZE` | `16` ([`Db::DEFAULT_POOL_SIZE`](ferrocrud::storage::Db::DEFAULT_POOL_SIZE), PostgreSQL connections) |
 /// | `JWT_SECRET` | generated once and kept in `./data/jwt_secret` |
 /// | `MAIL_LOG` | `./data/mail.jsonl` |
+/// | `LOG_FORMAT` | `text`; `json` for one JSON object per line and an access log line per request (read by `main`) |
 /// | `SEED_MOD_EMAIL`, `SEED_MOD_PASSWORD` | none: a moderator account created at start when both are set |
 /// | `SEED_ADMIN_EMAIL`, `SEED_ADMIN_PASSWORD` | none: an admin account, likewise |
 ///

@@ -61,6 +61,7 @@ pub(crate) async fn context(
     {
         user.no_token_refresh = true;
     }
+    super::request_id::record_user(&user.id);
     let mut ctx = CrudContext::for_user(Arc::new(user), verb, service);
     ctx.secure = verb == Verb::Post;
     Ok(ctx)

@@ -22,6 +22,7 @@ mod error;
 pub(crate) mod guard;
 pub(crate) mod health;
 mod params;
+pub mod request_id;
 pub(crate) mod serve;
 
 use std::borrow::Cow;
@@ -61,6 +62,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         )
         .route("/crud/openapi.json", get(openapi))
         .fallback(service_route)
+        .layer(axum::middleware::from_fn(request_id::track))
         .with_state(state)
 }
 
