@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use ferrocrud::http::request_id::ACCESS_TARGET;
 use tracing_subscriber::EnvFilter;
 
 use crate::settings::Settings;
@@ -14,17 +15,44 @@ use crate::settings::Settings;
 ///
 /// Unknown arguments, bad settings, or the error that stopped the server.
 pub async fn run(args: &[String]) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logs()?;
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         [] => serve().await,
         ["export", "openapi"] => export_openapi().await,
         _ => anyhow::bail!("usage: {} [export openapi]", env!("CARGO_PKG_NAME")),
     }
+}
+
+/// Logs to standard error: text for a console, or with `LOG_FORMAT=json`
+/// one JSON object per line, with one line per request (the access log)
+/// and every event of a request naming its `request_id`. `RUST_LOG`
+/// overrides the default filter (`info`; the text format leaves the access
+/// log out).
+fn init_logs() -> anyhow::Result<()> {
+    let json = match std::env::var("LOG_FORMAT").as_deref() {
+        Ok("json") => true,
+        Ok("text") | Err(_) => false,
+        Ok(other) => anyhow::bail!("LOG_FORMAT must be `text` or `json`, not `{other}`"),
+    };
+    let default = if json {
+        "info".to_owned()
+    } else {
+        format!("info,{ACCESS_TARGET}=warn")
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        logs.json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        logs.init();
+    }
+    Ok(())
 }
 
 /// Serves with the settings of the environment.
