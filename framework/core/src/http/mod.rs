@@ -62,7 +62,6 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         )
         .route("/crud/openapi.json", get(openapi))
         .fallback(service_route)
-        .layer(axum::middleware::from_fn(request_id::track))
         .with_state(state)
 }
 

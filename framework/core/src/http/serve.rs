@@ -30,11 +30,9 @@ use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-use tower::ServiceExt as _;
 
 use crate::config::HttpOptions;
 
@@ -72,12 +70,11 @@ pub(crate) async fn serve(
         };
         let clock = Arc::new(RequestClock::new(epoch));
         let heads = Arc::clone(&clock);
-        let service = TowerToHyperService::new(router.clone().map_request(
-            move |request: Request<Incoming>| {
-                heads.head_read();
-                request.map(Body::new)
-            },
-        ));
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            heads.head_read();
+            super::request_id::serve(router.clone(), request.map(Body::new))
+        });
         let io = TokioIo::new(ClockedStream {
             stream,
             clock: Arc::clone(&clock),
