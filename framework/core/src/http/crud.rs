@@ -157,7 +157,7 @@ async fn find_one(
         return Err(Error::CachedNeedsId);
     }
     let authorized = authorize(state, &ctx, &[&query], &[])?;
-    apply_read_rules(state, entry, &mut ctx, &authorized, &query)?;
+    apply_read_rules(state, entry, &mut ctx, &authorized, &query, true)?;
     Ok(entry
         .service
         .find_one(query, &ctx)
@@ -179,7 +179,7 @@ async fn find(
         .validate(&mut query, Mode::Query { list_field }, Target::Query)?;
     cap_id_list(state, &query, list_field)?;
     let authorized = authorize(state, &ctx, &[&query], &[])?;
-    apply_read_rules(state, entry, &mut ctx, &authorized, &query)?;
+    apply_read_rules(state, entry, &mut ctx, &authorized, &query, true)?;
     let page = if ids_only {
         entry.service.find_ids(query, &ctx).await?
     } else {
@@ -200,7 +200,7 @@ async fn find_in(
         .query_validator
         .validate(&mut query, Mode::Query { list_field: None }, Target::Query)?;
     let authorized = authorize(state, &ctx, &[&query], &[])?;
-    apply_read_rules(state, entry, &mut ctx, &authorized, &query)?;
+    apply_read_rules(state, entry, &mut ctx, &authorized, &query, true)?;
     to_value(entry.service.find_in(ids, query, &ctx).await?)
 }
 
@@ -228,7 +228,8 @@ async fn patch(
         data,
         authorized,
     } = checked_update(state, entry, &ctx, query, data, list_field)?;
-    apply_write_read_rules(state, entry, &mut ctx, &authorized, &query)?;
+    let returns_row = ctx.options.return_updated_entity == Some(true);
+    apply_read_rules(state, entry, &mut ctx, &authorized, &query, returns_row)?;
     let answer = if one {
         entry.service.patch_one(query, data, &ctx).await?
     } else {
@@ -347,7 +348,8 @@ async fn delete(
         .validate(&mut query, Mode::Query { list_field }, Target::Query)?;
     cap_id_list(state, &query, list_field)?;
     let authorized = authorize(state, &ctx, &[&query], &[])?;
-    apply_write_read_rules(state, entry, &mut ctx, &authorized, &query)?;
+    let returns_row = ctx.options.return_updated_entity == Some(true);
+    apply_read_rules(state, entry, &mut ctx, &authorized, &query, returns_row)?;
     let answer = if one {
         entry.service.delete_one(query, &ctx).await?
     } else {
@@ -382,31 +384,21 @@ fn authorize<'s>(
     authorize::authorize(state, ctx, Action::Crud(ctx.verb), subjects, fields)
 }
 
-/// A read: refuses filters and sorts on hidden fields, then applies the
-/// role's forced projection and the service's always-excluded fields.
+/// Applies what the role that allowed the request lets the caller read:
+/// filters and sorts on hidden fields are refused, and, when the answer
+/// holds rows (reads, and `patchOne`/`deleteOne` with `returnUpdatedEntity`),
+/// the role's projection and the always-excluded fields apply to them.
 fn apply_read_rules(
     state: &AppState,
     entry: &ServiceEntry,
     ctx: &mut CrudContext,
     authorized: &Authorized<'_>,
     query: &Map<String, Value>,
+    answers_rows: bool,
 ) -> Result<()> {
-    refuse_hidden_filters(state, entry, ctx, authorized, query)?;
-    project(state, entry, ctx, authorized.read_fields)
-}
-
-/// A patch or delete: its query, and the row `returnUpdatedEntity` answers,
-/// follow the read rules, since both tell the caller about the row.
-fn apply_write_read_rules(
-    state: &AppState,
-    entry: &ServiceEntry,
-    ctx: &mut CrudContext,
-    authorized: &Authorized<'_>,
-    query: &Map<String, Value>,
-) -> Result<()> {
-    refuse_hidden_filters(state, entry, ctx, authorized, query)?;
-    if ctx.options.return_updated_entity == Some(true) {
-        project(state, entry, ctx, authorized.read_fields)?;
+    let excluded = refuse_hidden_filters(state, entry, ctx, authorized, query)?;
+    if answers_rows {
+        project(entry, ctx, authorized.read_fields, excluded)?;
     }
     Ok(())
 }
@@ -415,16 +407,17 @@ fn apply_write_read_rules(
 /// field the caller may not read: the rows it matches, their count and their
 /// order would tell the field's values. The id is always readable, and a
 /// field every `can` rule pins to one value (a limiting key) tells nothing.
-fn refuse_hidden_filters(
-    state: &AppState,
+/// Answers the service's always-excluded fields.
+fn refuse_hidden_filters<'s>(
+    state: &'s AppState,
     entry: &ServiceEntry,
     ctx: &CrudContext,
     authorized: &Authorized<'_>,
     query: &Map<String, Value>,
-) -> Result<()> {
+) -> Result<&'s [String]> {
     let excluded = state.authorizer.always_excluded(&ctx.service);
     if authorized.read_fields.is_none() && excluded.is_empty() {
-        return Ok(());
+        return Ok(excluded);
     }
     let hidden = |key: &str| {
         let field = key.split('.').next().unwrap_or(key);
@@ -451,16 +444,16 @@ fn refuse_hidden_filters(
             command: None,
             tried: vec![(authorized.role.to_owned(), field.clone())],
         })),
-        None => Ok(()),
+        None => Ok(excluded),
     }
 }
 
 /// Applies the role's forced projection and the service's always-excluded fields.
 fn project(
-    state: &AppState,
     entry: &ServiceEntry,
     ctx: &mut CrudContext,
     role_fields: Option<&[String]>,
+    excluded: &[String],
 ) -> Result<()> {
     if let Some(role_fields) = role_fields {
         let fields = match ctx.options.fields.take() {
@@ -483,7 +476,6 @@ fn project(
             )));
         }
     }
-    let excluded = state.authorizer.always_excluded(&ctx.service);
     if let Some(field) = ctx
         .options
         .fields
