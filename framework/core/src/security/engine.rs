@@ -1321,20 +1321,12 @@ mod tests {
                 .expect("valid");
         let pinned = |role: &str, verb: Verb, query: Value| {
             let query = obj(query);
-            let request = AuthzRequest {
-                service: "post",
-                action: Action::Crud(verb),
-                method: verb,
-                caller: Caller {
-                    user_id: Some("A"),
-                    role,
-                },
-                subjects: &[&query],
-                fields: &[],
-                options: &[],
+            let caller = Caller {
+                user_id: Some("A"),
+                role,
             };
             authorizer
-                .authorize(&request)
+                .authorize(&req("post", Action::Crud(verb), caller, &[&query], &[]))
                 .map(|ok| ok.pinned_fields.to_vec())
                 .expect("allowed")
         };
