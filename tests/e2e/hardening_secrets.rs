@@ -7,7 +7,7 @@ use ferrocrud::security::{Crud, ServiceSecurity, eq, user_id};
 use ferrocrud::service::CrudService;
 use ferrocrud::storage::testing::run_db_test;
 use ferrocrud::user::{CrudUserService, UserOptions};
-use ferrocrud_tests::{TestServer, blog_test};
+use ferrocrud_tests::{Request, TestServer, blog_test, send_to, serve_app};
 use reqwest::Method;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -121,95 +121,59 @@ fn secret_columns_are_never_writable_through_crud() {
                 .build()
                 .await
                 .expect("app");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("port");
-            let url = format!("http://{}", listener.local_addr().expect("address"));
-            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            tokio::spawn(app.serve(listener, async move {
-                let _ = stopped.await;
-            }));
+            let (url, stop) = serve_app(app).await;
             users
                 .ensure_account("keys@blog.test", PASSWORD, "user")
                 .await
                 .expect("account");
             let http = reqwest::Client::new();
-            let send = |method: Method, path: &str, body: Value, token: Option<&str>| {
-                let mut request = http
-                    .request(method, format!("{url}{path}"))
-                    .header("content-type", "application/json")
-                    .body(body.to_string());
-                if let Some(token) = token {
-                    request = request.bearer_auth(token);
-                }
-                async move {
-                    let response = request.send().await.expect("answer");
-                    let status = response.status().as_u16();
-                    let text = response.text().await.expect("body");
-                    (
-                        status,
-                        serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
-                    )
-                }
+            let credentials = json!({ "email": "keys@blog.test", "password": PASSWORD });
+            let login = send_to(
+                &http,
+                &url,
+                Request::new(Method::PATCH, "/crud/s/user/cmd/login").body(credentials),
+            )
+            .await;
+            assert_eq!(login.status, 200, "{}", login.text);
+            let token = login.json()["accessToken"]
+                .as_str()
+                .expect("token")
+                .to_owned();
+            let owner = login.json()["userId"].as_str().expect("userId").to_owned();
+            let create = |data: Value| {
+                Request::crud(Method::POST, "api_key", "one")
+                    .body(data)
+                    .token(Some(&token))
             };
-            let (status, login) = send(
-                Method::PATCH,
-                "/crud/s/user/cmd/login",
-                json!({ "email": "keys@blog.test", "password": PASSWORD }),
-                None,
+            let refused = send_to(
+                &http,
+                &url,
+                create(json!({ "owner": owner, "label": "ci", "digest": "chosen by the client" })),
             )
             .await;
-            assert_eq!(status, 200, "{login}");
-            let token = login["accessToken"].as_str().expect("token").to_owned();
-            let owner = login["userId"].as_str().expect("userId").to_owned();
-            let (status, created) = send(
-                Method::POST,
-                "/crud/s/api_key/one",
-                json!({ "owner": owner, "label": "ci", "digest": "chosen by the client" }),
-                Some(&token),
+            assert_eq!(refused.status, 400, "{}", refused.text);
+            assert!(refused.message().contains("digest"), "{}", refused.text);
+            let created = send_to(
+                &http,
+                &url,
+                create(json!({ "owner": owner, "label": "ci" })),
             )
             .await;
-            assert_eq!(status, 400, "{created}");
-            assert!(
-                created["message"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .contains("digest"),
-                "{created}"
-            );
-            let (status, created) = send(
-                Method::POST,
-                "/crud/s/api_key/one",
-                json!({ "owner": owner, "label": "ci" }),
-                Some(&token),
+            assert_eq!(created.status, 201, "{}", created.text);
+            let key = created.json()["id"].as_str().expect("id").to_owned();
+            let patched = send_to(
+                &http,
+                &url,
+                Request::crud(Method::PATCH, "api_key", "one")
+                    .query(json!({ "id": key, "owner": owner }))
+                    .body(json!({ "digest": "chosen by the client" }))
+                    .token(Some(&token)),
             )
             .await;
-            assert_eq!(status, 201, "{created}");
-            let key = created["id"].as_str().expect("id").to_owned();
-            let query = serde_json::to_string(&json!({ "id": key, "owner": owner })).expect("json");
-            let (status, patched) = send(
-                Method::PATCH,
-                &format!("/crud/s/api_key/one?query={}", urlencode(&query)),
-                json!({ "digest": "chosen by the client" }),
-                Some(&token),
-            )
-            .await;
-            assert_eq!(status, 400, "{patched}");
+            assert_eq!(patched.status, 400, "{}", patched.text);
             let _ = stop.send(());
         },
     );
-}
-
-/// Percent-encodes a query parameter's value.
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The call-counter rows of `subject`, by key.

@@ -289,15 +289,7 @@ async fn renewing_app(db: ferrocrud::storage::Db) -> (String, tokio::sync::onesh
         .build()
         .await
         .expect("app");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("port");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.serve(listener, async move {
-        let _ = stopped.await;
-    }));
-    (url, stop)
+    ferrocrud_tests::serve_app(app).await
 }
 
 async fn call(

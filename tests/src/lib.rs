@@ -322,46 +322,7 @@ impl TestServer {
     ///
     /// If the server does not answer.
     pub async fn send(&self, request: Request<'_>) -> Answer {
-        let mut url = reqwest::Url::parse(&format!("{}{}", self.url, request.path)).expect("url");
-        {
-            let mut pairs = url.query_pairs_mut();
-            if let Some(options) = &request.options {
-                pairs.append_pair("options", &options.to_string());
-            }
-            if let Some(query) = &request.query {
-                pairs.append_pair("query", &query.to_string());
-            }
-        }
-        if url.query() == Some("") {
-            url.set_query(None);
-        }
-        let mut builder = self.http.request(request.method, url);
-        if let Some(token) = request.token {
-            builder = builder.header("authorization", format!("Bearer {token}"));
-        }
-        for (name, value) in request.headers {
-            builder = builder.header(*name, value.as_str());
-        }
-        if let Some(body) = &request.body {
-            builder = builder
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        if let Some((content_type, body)) = request.raw_body {
-            if !content_type.is_empty() {
-                builder = builder.header("content-type", content_type);
-            }
-            builder = builder.body(body);
-        }
-        let response = builder.send().await.expect("server answers");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("answer body");
-        Answer {
-            status,
-            headers,
-            text,
-        }
+        send_to(&self.http, &self.url, request).await
     }
 
     /// Runs a command (`POST` = secure mode, `PATCH` = normal mode).
@@ -467,6 +428,76 @@ fn object(value: Value) -> serde_json::Map<String, Value> {
         Value::Object(map) => map,
         other => panic!("not a JSON object: {other}"),
     }
+}
+
+/// Sends a request to the server at `base_url` (`http://127.0.0.1:<port>`)
+/// as `@eicrud/client` does: `query` and `options` as JSON texts in the
+/// query string, the body as JSON. [`TestServer::send`] for the test's
+/// own servers; this for an application a test serves itself
+/// ([`serve_app`]).
+///
+/// # Panics
+///
+/// If the server does not answer.
+pub async fn send_to(http: &reqwest::Client, base_url: &str, request: Request<'_>) -> Answer {
+    let mut url = reqwest::Url::parse(&format!("{base_url}{}", request.path)).expect("url");
+    {
+        let mut pairs = url.query_pairs_mut();
+        if let Some(options) = &request.options {
+            pairs.append_pair("options", &options.to_string());
+        }
+        if let Some(query) = &request.query {
+            pairs.append_pair("query", &query.to_string());
+        }
+    }
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    let mut builder = http.request(request.method, url);
+    if let Some(token) = request.token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    for (name, value) in request.headers {
+        builder = builder.header(*name, value.as_str());
+    }
+    if let Some(body) = &request.body {
+        builder = builder
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    if let Some((content_type, body)) = request.raw_body {
+        if !content_type.is_empty() {
+            builder = builder.header("content-type", content_type);
+        }
+        builder = builder.body(body);
+    }
+    let response = builder.send().await.expect("server answers");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("answer body");
+    Answer {
+        status,
+        headers,
+        text,
+    }
+}
+
+/// Serves `app` on a loopback port: answers its base URL and a sender that
+/// stops it.
+///
+/// # Panics
+///
+/// If no port can be bound.
+pub async fn serve_app(app: ferrocrud::app::App) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    (url, stop)
 }
 
 /// A request to send with [`TestServer::send`].
