@@ -181,6 +181,9 @@ error_codes! {
     /// connection free in time); nothing is known to have been written.
     /// Try again later (503).
     DatabaseUnavailable = 116, "The database is unavailable. Please try again later.";
+    /// Too many password checks are running and waiting already; nothing
+    /// was done. Try again after the answer's `Retry-After` seconds (503).
+    ServerBusy = 117, "The server is busy. Please try again shortly.";
     /// Something went wrong on the server; details are in its log.
     Internal = 500, "Internal server error";
 }

@@ -246,6 +246,14 @@ pub enum Error {
     /// [`Error::Database`], trying again later may succeed (503).
     #[error("database unavailable")]
     DatabaseUnavailable(#[source] sea_orm::DbErr),
+    /// Too many password hashes are running and waiting already
+    /// ([`HashingLimits`](crate::auth::HashingLimits)); nothing was done.
+    /// Trying again after `retry_after` may succeed (503 with `Retry-After`).
+    #[error("password hashing overloaded")]
+    HashingOverloaded {
+        /// How long the caller should wait before trying again.
+        retry_after: std::time::Duration,
+    },
     /// A background task failed (hashing thread panicked, ...).
     #[error("internal error: {0}")]
     Internal(&'static str),

@@ -1,13 +1,15 @@
 //! Password hashing with argon2id; bcrypt hashes imported from eicrud are
 //! verified too, and replaced by argon2id at the next successful login.
 
-use std::sync::Arc;
-
 use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use subtle::ConstantTimeEq;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result, SetupError};
@@ -35,10 +37,76 @@ impl Default for PasswordParams {
     }
 }
 
+/// How much password hashing runs at once, and how much may wait.
+///
+/// At most [`threads`](Self::threads) hashes run at once, each holding its
+/// argon2 memory; at most [`queue`](Self::queue) more wait for a thread.
+/// A hash or verification asked beyond that is refused at once with
+/// [`Error::HashingOverloaded`] (503 with `Retry-After`), so a burst of
+/// logins neither grows memory nor makes every caller wait longer.
+///
+/// ```
+/// use ferrocrud::auth::HashingLimits;
+///
+/// let limits = HashingLimits { threads: 2, queue: 16 };
+/// assert!(limits.queue >= HashingLimits::default().threads.min(16));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingLimits {
+    /// Hashing threads: hashes running at once (default: one per core).
+    pub threads: usize,
+    /// Hashes waiting for a thread before new ones are refused (default:
+    /// 32 per thread, about a second of work with the default parameters).
+    pub queue: usize,
+}
+
+impl Default for HashingLimits {
+    fn default() -> Self {
+        let threads = std::thread::available_parallelism()
+            .map(std::num::NonZeroUsize::get)
+            .unwrap_or(2);
+        Self {
+            threads,
+            queue: 32 * threads,
+        }
+    }
+}
+
+/// What the hashing threads have done so far, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HashingStats {
+    /// Hashes and verifications waiting for a thread now.
+    pub queued: usize,
+    /// Hashes and verifications running now.
+    pub running: usize,
+    /// Hashes and verifications finished since start.
+    pub completed: u64,
+    /// Hashes and verifications refused since start because the queue was full.
+    pub rejected: u64,
+}
+
+/// The counters behind [`HashingStats`].
+#[derive(Debug, Default)]
+struct Counters {
+    queued: AtomicUsize,
+    running: AtomicUsize,
+    completed: AtomicU64,
+    rejected: AtomicU64,
+}
+
+impl Counters {
+    /// A running job ended.
+    fn finished(&self) {
+        self.running.fetch_sub(1, Ordering::Relaxed);
+        self.completed.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// Hashes and verifies passwords with argon2id, off the async workers.
 ///
 /// Every hash and verification runs on a fixed set of hashing threads, one
-/// per core, fed by a bounded queue, so a burst of logins can neither starve
+/// per core by default, fed by a bounded queue ([`HashingLimits`]); beyond
+/// it, work is refused rather than queued. So a burst of logins can neither starve
 /// the async request workers nor grow memory: argon2's buffers stay in as
 /// many allocator arenas as there are hashing threads, and on Linux those
 /// threads run at nice 10, below the request path. Verifying against no hash (unknown
@@ -73,13 +141,14 @@ struct Inner {
     argon2: Argon2<'static>,
     params: PasswordParams,
     dummy_hash: String,
+    counters: Counters,
 }
 
 /// Work for a hashing thread.
 type Job = Box<dyn FnOnce(&Inner) + Send>;
 
-/// Jobs waiting for a hashing thread before callers wait to queue more.
-const QUEUE_DEPTH: usize = 1024;
+/// What [`Error::HashingOverloaded`] tells callers to wait before trying again.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -90,12 +159,29 @@ impl std::fmt::Debug for PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// A hasher with these parameters.
+    /// A hasher with these parameters and the default [`HashingLimits`].
     ///
     /// # Errors
     ///
     /// [`SetupError::InvalidSetting`] when argon2 refuses the parameters.
     pub fn new(params: PasswordParams) -> Result<Self> {
+        Self::with_limits(params, HashingLimits::default())
+    }
+
+    /// A hasher with these parameters and limits.
+    ///
+    /// # Errors
+    ///
+    /// [`SetupError::InvalidSetting`] when argon2 refuses the parameters, or
+    /// the limits allow no thread or no queue.
+    pub fn with_limits(params: PasswordParams, limits: HashingLimits) -> Result<Self> {
+        if limits.threads == 0 || limits.queue == 0 {
+            return Err(SetupError::InvalidSetting {
+                name: "password hashing limits",
+                reason: "threads and queue must both be at least 1".into(),
+            }
+            .into());
+        }
         let argon_params = Params::new(
             params.memory_kib,
             params.iterations,
@@ -111,16 +197,25 @@ impl PasswordHasher {
             name: "password params",
             reason: "cannot write them in a hash".into(),
         })?;
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
         let inner = Arc::new(Inner {
             argon2,
             params,
             dummy_hash,
+            counters: Counters::default(),
         });
-        let jobs = spawn_hashing_threads(&inner, cores)?;
+        let jobs = spawn_hashing_threads(&inner, limits)?;
         Ok(Self { inner, jobs })
+    }
+
+    /// What the hashing threads are doing and have done.
+    pub fn stats(&self) -> HashingStats {
+        let counters = &self.inner.counters;
+        HashingStats {
+            queued: counters.queued.load(Ordering::Relaxed),
+            running: counters.running.load(Ordering::Relaxed),
+            completed: counters.completed.load(Ordering::Relaxed),
+            rejected: counters.rejected.load(Ordering::Relaxed),
+        }
     }
 
     /// The parameters new hashes are made with.
@@ -132,6 +227,7 @@ impl PasswordHasher {
     ///
     /// # Errors
     ///
+    /// [`Error::HashingOverloaded`] when the queue is full;
     /// [`Error::Internal`] if the hashing thread fails.
     pub async fn hash(&self, password: &str) -> Result<String> {
         let password = password.to_owned();
@@ -148,6 +244,7 @@ impl PasswordHasher {
     ///
     /// # Errors
     ///
+    /// [`Error::HashingOverloaded`] when the queue is full;
     /// [`Error::Internal`] if the hashing thread fails. A malformed stored
     /// hash verifies as `false`, after the dummy work.
     pub async fn verify(&self, password: &str, hash: Option<String>) -> Result<bool> {
@@ -196,9 +293,10 @@ impl PasswordHasher {
             || params.p_cost() != self.inner.params.parallelism
     }
 
-    /// Runs `work` on one of the hashing threads and waits for its answer.
+    /// Runs `work` on one of the hashing threads and waits for its answer,
+    /// or refuses it at once when the queue is full.
     ///
-    /// Dropping the future does not stop work already started; its answer
+    /// Dropping the future does not stop work already queued; its answer
     /// is then discarded.
     async fn blocking<T, F>(&self, work: F) -> Result<T>
     where
@@ -207,31 +305,50 @@ impl PasswordHasher {
     {
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |inner| {
+            let result = work(inner);
+            // Counted before the answer, so that a caller reading the
+            // stats after its answer sees its own work.
+            inner.counters.finished();
             // The caller may have gone away; the answer is then dropped.
-            let _ = answer.send(work(inner));
+            let _ = answer.send(result);
         });
-        self.jobs
-            .send(job)
-            .await
-            .map_err(|_| Error::Internal("password hasher closed"))?;
+        let counters = &self.inner.counters;
+        // Counted before the job can start, so that `queued` never goes
+        // below zero; taken back when the job is refused.
+        counters.queued.fetch_add(1, Ordering::Relaxed);
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                counters.queued.fetch_sub(1, Ordering::Relaxed);
+                counters.rejected.fetch_add(1, Ordering::Relaxed);
+                return Err(Error::HashingOverloaded {
+                    retry_after: RETRY_AFTER,
+                });
+            }
+            Err(TrySendError::Closed(_)) => {
+                counters.queued.fetch_sub(1, Ordering::Relaxed);
+                return Err(Error::Internal("password hasher closed"));
+            }
+        }
         answered
             .await
             .map_err(|_| Error::Internal("password hashing thread failed"))?
     }
 }
 
-/// Starts `count` hashing threads sharing one job queue; they end when the
-/// last [`PasswordHasher`] clone is dropped.
+/// Starts `limits.threads` hashing threads sharing one job queue of
+/// `limits.queue` places; they end when the last [`PasswordHasher`] clone is
+/// dropped.
 ///
 /// A fixed set of threads, rather than tokio's blocking pool, keeps the
 /// memory argon2 allocates (19 MiB a hash by default) in as many allocator
 /// arenas as there are threads: with a fresh blocking thread per hash, the
 /// allocator keeps each thread's freed buffers and the process grows by
 /// hundreds of MiB under a burst of sign-ups.
-fn spawn_hashing_threads(inner: &Arc<Inner>, count: usize) -> Result<mpsc::Sender<Job>> {
-    let (jobs, queue) = mpsc::channel::<Job>(QUEUE_DEPTH);
+fn spawn_hashing_threads(inner: &Arc<Inner>, limits: HashingLimits) -> Result<mpsc::Sender<Job>> {
+    let (jobs, queue) = mpsc::channel::<Job>(limits.queue);
     let queue = Arc::new(std::sync::Mutex::new(queue));
-    for index in 0..count.max(1) {
+    for index in 0..limits.threads {
         let inner = Arc::clone(inner);
         let queue = Arc::clone(&queue);
         std::thread::Builder::new()
@@ -244,9 +361,15 @@ fn spawn_hashing_threads(inner: &Arc<Inner>, count: usize) -> Result<mpsc::Sende
                         Err(_) => None,
                     };
                     let Some(job) = job else { break };
+                    let counters = &inner.counters;
+                    counters.queued.fetch_sub(1, Ordering::Relaxed);
+                    counters.running.fetch_add(1, Ordering::Relaxed);
                     // A panicking job loses its answer (its caller sees an
                     // internal error) but not the thread.
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&inner)));
+                    let job = std::panic::AssertUnwindSafe(|| job(&inner));
+                    if std::panic::catch_unwind(job).is_err() {
+                        counters.finished();
+                    }
                 }
             })
             .map_err(|_| SetupError::InvalidSetting {
@@ -471,6 +594,59 @@ mod tests {
             parallelism: 1,
         })
         .unwrap()
+    }
+
+    #[tokio::test]
+    async fn work_beyond_the_queue_is_refused_at_once_and_counted() {
+        let hasher = PasswordHasher::with_limits(
+            PasswordParams {
+                memory_kib: 8 * 1024,
+                iterations: 2,
+                parallelism: 1,
+            },
+            HashingLimits {
+                threads: 1,
+                queue: 1,
+            },
+        )
+        .unwrap();
+        // All ten are offered in one poll: most find the thread busy and the
+        // queue full (how many get in depends on how fast the thread starts).
+        let answers =
+            futures_util::future::join_all((0..10).map(|_| hasher.verify("pw", None))).await;
+        let refused = answers
+            .iter()
+            .filter(|answer| {
+                matches!(answer, Err(Error::HashingOverloaded { retry_after }) if *retry_after == RETRY_AFTER)
+            })
+            .count();
+        let done = answers
+            .iter()
+            .filter(|answer| matches!(answer, Ok(false)))
+            .count();
+        assert_eq!(refused + done, 10, "{answers:?}");
+        assert!(refused >= 1, "{answers:?}");
+        let stats = hasher.stats();
+        assert_eq!(stats.rejected, refused as u64);
+        assert_eq!(stats.completed, done as u64);
+        assert_eq!((stats.queued, stats.running), (0, 0));
+    }
+
+    #[test]
+    fn limits_without_a_thread_or_a_queue_are_refused() {
+        for limits in [
+            HashingLimits {
+                threads: 0,
+                queue: 1,
+            },
+            HashingLimits {
+                threads: 1,
+                queue: 0,
+            },
+        ] {
+            let err = PasswordHasher::with_limits(PasswordParams::default(), limits).unwrap_err();
+            assert!(matches!(err, Error::Setup(_)), "{err:?}");
+        }
     }
 
     #[tokio::test]

@@ -231,6 +231,9 @@ pub(crate) fn wire_parts(err: &Error) -> WireParts {
             C::DatabaseUnavailable,
             C::DatabaseUnavailable.text(),
         ),
+        Error::HashingOverloaded { .. } => {
+            WireParts::plain(S::SERVICE_UNAVAILABLE, C::ServerBusy, C::ServerBusy.text())
+        }
         Error::Setup(_) | Error::Database(_) | Error::ModelMismatch { .. } | Error::Internal(_) => {
             WireParts::plain(
                 S::INTERNAL_SERVER_ERROR,
@@ -327,7 +330,14 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let parts = wire_parts(&self.error);
-        if parts.status.is_server_error() {
+        let retry_after = match &self.error {
+            Error::HashingOverloaded { retry_after } => Some(retry_after.as_secs().max(1)),
+            _ => None,
+        };
+        if retry_after.is_some() {
+            // Counted by the hashing metrics; one line each would flood the log.
+            tracing::debug!(error = %self.error, "request refused");
+        } else if parts.status.is_server_error() {
             tracing::error!(error = %self.error, source = ?std::error::Error::source(&self.error), "request failed");
         } else {
             tracing::trace!(target: "ferrocrud::rejection", error = %self.error, "request refused");
@@ -338,6 +348,9 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(super::JSON_CONTENT_TYPE),
         );
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.clear_cookie {
             headers.insert(
                 header::SET_COOKIE,
@@ -388,6 +401,22 @@ mod tests {
         assert_eq!(
             body(&wire_parts(&Error::NotAuthenticated)),
             r#"{"message":"User not found.","error":"Unauthorized","statusCode":401,"code":108}"#
+        );
+    }
+
+    #[test]
+    fn hashing_overload_is_503_with_retry_after() {
+        let response = ApiError::from(Error::HashingOverloaded {
+            retry_after: std::time::Duration::from_millis(300),
+        })
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(
+            body(&wire_parts(&Error::HashingOverloaded {
+                retry_after: std::time::Duration::from_secs(2),
+            })),
+            r#"{"message":"The server is busy. Please try again shortly.","error":"Service Unavailable","statusCode":503,"code":117}"#
         );
     }
 

@@ -238,7 +238,7 @@ impl AccountService {
         options: UserOptions,
         email: Arc<dyn EmailService>,
     ) -> Result<Self> {
-        let hasher = PasswordHasher::new(options.password)?;
+        let hasher = PasswordHasher::with_limits(options.password, options.password_hashing)?;
         // On PostgreSQL other instances write users too: the cache waits for
         // the listener that hears of their writes.
         let cache = Arc::new(UserCache::new(

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::auth::PasswordParams;
+use crate::auth::{HashingLimits, PasswordParams};
 
 /// Settings of the user service; every field but the secret has eicrud's
 /// default, or a safer one where eicrud's is a known weakness (see
@@ -13,6 +13,9 @@ pub struct UserOptions {
     pub jwt_secret: String,
     /// argon2id cost.
     pub password: PasswordParams,
+    /// Hashes running at once and waiting; beyond them a login, sign-up or
+    /// password change is answered 503 with `Retry-After` (code 117).
+    pub password_hashing: HashingLimits,
     /// Shortest password accepted, by every command that sets one (eicrud: 8, on create only).
     pub password_min_length: usize,
     /// Longest password accepted (eicrud: 64).
@@ -68,6 +71,7 @@ impl UserOptions {
         Self {
             jwt_secret: jwt_secret.into(),
             password: PasswordParams::default(),
+            password_hashing: HashingLimits::default(),
             password_min_length: 8,
             password_max_length: 64,
             token_lifetime: Duration::from_secs(30 * 60),
@@ -99,6 +103,7 @@ impl std::fmt::Debug for UserOptions {
         f.debug_struct("UserOptions")
             .field("jwt_secret", &"<redacted>")
             .field("password", &self.password)
+            .field("password_hashing", &self.password_hashing)
             .field("password_min_length", &self.password_min_length)
             .field("password_max_length", &self.password_max_length)
             .field("token_lifetime", &self.token_lifetime)
