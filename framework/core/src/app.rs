@@ -36,6 +36,7 @@ use crate::command::{Cmd, CommandSpec, usage};
 use crate::config::{HttpOptions, LimitOptions, ValidationOptions};
 use crate::error::{Result, SetupError};
 use crate::fast_map::FastMap;
+use crate::metrics::{LimitRefusals, Metrics, RouteNames, Sources};
 use crate::security::{Authorizer, KnownFields, Role, RoleGraph, ServiceFields, ServiceSecurity};
 use crate::service::DynService;
 use crate::shared::Command;
@@ -62,6 +63,10 @@ pub(crate) struct AppState {
     pub(crate) openapi: String,
     /// Set once shutdown has begun: readiness answers 503.
     pub(crate) draining: AtomicBool,
+    /// Present when the application records metrics.
+    pub(crate) metrics: Option<Metrics>,
+    /// Command calls refused by their limits (always counted).
+    pub(crate) limit_refusals: Arc<LimitRefusals>,
 }
 
 /// A served service with its compiled validators and commands.
@@ -104,7 +109,14 @@ impl App {
                 "ferrocrud application".into(),
                 env!("CARGO_PKG_VERSION").into(),
             ),
+            metrics: false,
         }
+    }
+
+    /// The application's metrics, when it was built with
+    /// [`AppBuilder::metrics`]: serve them with [`Metrics::serve`].
+    pub fn metrics(&self) -> Option<&Metrics> {
+        self.state.metrics.as_ref()
     }
 
     /// The axum router serving the application.
@@ -126,6 +138,12 @@ impl App {
     /// Serves on `listener` until `shutdown` completes, then finishes the
     /// requests in flight.
     ///
+    /// Shutdown goes in this order: readiness answers 503 at once; the
+    /// listener keeps accepting for [`HttpOptions::drain_delay`], then
+    /// closes (connections the kernel had already queued are still served,
+    /// one request each); requests in flight, and the password hashes they
+    /// wait for, have [`HttpOptions::shutdown_timeout`] to finish.
+    ///
     /// Each connection must send a request's headers within
     /// [`HttpOptions::header_read_timeout`] (else it is closed) and its body
     /// within [`HttpOptions::body_read_timeout`] (else 408); at most
@@ -142,16 +160,19 @@ impl App {
         let state = Arc::clone(&self.state);
         let shutdown = async move {
             shutdown.await;
-            // Readiness turns 503 as the listener stops accepting.
             state.draining.store(true, Ordering::Release);
+            tracing::info!(drain_delay = ?state.http.drain_delay, "shutting down: readiness answers 503");
+            tokio::time::sleep(state.http.drain_delay).await;
         };
-        crate::http::serve::serve(listener, self.router(), &self.state.http, shutdown).await
+        let metrics = self.state.metrics.as_ref().map(|m| Arc::clone(m.http()));
+        crate::http::serve::serve(listener, self.router(), &self.state.http, metrics, shutdown)
+            .await
     }
 
     /// Serves on `listener` until the process receives SIGINT or SIGTERM
     /// (Ctrl-C where there are no Unix signals), then finishes the requests
-    /// in flight: [`serve`](Self::serve) with the shutdown a server process
-    /// wants.
+    /// in flight and closes the database pool: [`serve`](Self::serve) with
+    /// the shutdown a server process wants.
     ///
     /// The signal handlers are installed before the first request is
     /// answered, and stay installed for the life of the process.
@@ -175,9 +196,21 @@ impl App {
         listener: tokio::net::TcpListener,
     ) -> std::io::Result<()> {
         let signals = ShutdownSignals::install()?;
-        self.serve(listener, signals.received()).await
+        let db = self.state.db.clone();
+        self.serve(listener, signals.received()).await?;
+        match tokio::time::timeout(POOL_CLOSE_TIMEOUT, db.close()).await {
+            Ok(Ok(())) => tracing::info!("database pool closed"),
+            Ok(Err(error)) => tracing::warn!(%error, "closing the database pool failed"),
+            Err(_) => tracing::warn!(
+                "database connections still busy: the pool is left to the process's end"
+            ),
+        }
+        Ok(())
     }
 }
+
+/// How long closing the pool may wait for its connections at shutdown.
+const POOL_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The signals that ask a server process to stop, listened for from the
 /// moment they are installed.
@@ -236,6 +269,7 @@ pub struct AppBuilder {
     validation: ValidationOptions,
     http: HttpOptions,
     title: (String, String),
+    metrics: bool,
 }
 
 impl AppBuilder {
@@ -298,6 +332,15 @@ impl AppBuilder {
     /// HTTP settings.
     pub fn http(mut self, http: HttpOptions) -> Self {
         self.http = http;
+        self
+    }
+
+    /// Records metrics (off by default): requests by service, operation
+    /// and status, logins, hashing, the user cache, the pool, command-limit
+    /// refusals. [`App::metrics`] gives them to serve; the
+    /// [`metrics`](crate::metrics) module lists the series.
+    pub fn metrics(mut self) -> Self {
+        self.metrics = true;
         self
     }
 
@@ -414,6 +457,24 @@ impl AppBuilder {
         }
         let authorizer = Authorizer::new(roles, securities, self.limits.admin_default_batch_size)?;
         let openapi = openapi_document(&self.title, &services, &authorizer, &self.limits);
+        let limit_refusals = Arc::new(LimitRefusals::default());
+        let metrics = self.metrics.then(|| {
+            let routes = RouteNames::new(services.iter().map(|(name, entry)| {
+                (
+                    name.as_str(),
+                    entry.commands.keys().map(String::as_str).collect(),
+                )
+            }));
+            Metrics::new(
+                routes,
+                Sources {
+                    users: self.users.clone(),
+                    db: self.db.clone(),
+                    limits: Arc::clone(&limit_refusals),
+                    app: self.title.clone(),
+                },
+            )
+        });
         let state = AppState {
             services,
             authorizer,
@@ -423,6 +484,8 @@ impl AppBuilder {
             db: self.db,
             openapi,
             draining: AtomicBool::new(false),
+            metrics,
+            limit_refusals,
         };
         Ok(App {
             state: Arc::new(state),

@@ -69,6 +69,14 @@ pub struct HttpOptions {
     /// Connections served at once; more wait to be accepted until one
     /// closes. Default 1024.
     pub max_connections: usize,
+    /// Once shutdown begins, how long the server keeps accepting while
+    /// readiness already answers 503, so that load balancers stop sending
+    /// before the listener closes. Default 0.
+    pub drain_delay: Duration,
+    /// Once the listener is closed, how long requests in flight (and the
+    /// password hashes they wait for) have to finish before their
+    /// connections are dropped. Default 30 s.
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for HttpOptions {
@@ -78,6 +86,8 @@ impl Default for HttpOptions {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             max_connections: 1024,
+            drain_delay: Duration::ZERO,
+            shutdown_timeout: Duration::from_secs(30),
         }
     }
 }

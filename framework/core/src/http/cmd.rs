@@ -91,7 +91,11 @@ async fn run_counted(
     let db = &state.db;
     let reserved = match (&user_id, settings.max_uses_per_user) {
         (Some(user_id), Some(max)) => {
-            usage::reserve_use(db, user_id, key, max).await?;
+            let reserved = usage::reserve_use(db, user_id, key, max).await;
+            if let Err(Error::MaxUsesReached { .. }) = &reserved {
+                state.limit_refusals.max_uses();
+            }
+            reserved?;
             true
         }
         _ => false,
@@ -101,6 +105,9 @@ async fn run_counted(
         let now = chrono::Utc::now().timestamp_millis();
         let interval = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
         if let Err(err) = usage::claim_call(db, user_id, key, now, interval).await {
+            if let Error::WaitUntil { .. } = &err {
+                state.limit_refusals.min_interval();
+            }
             if reserved {
                 usage::release_use(db, user_id, key).await?;
             }

@@ -32,6 +32,42 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    /// Every operation.
+    pub(crate) const ALL: [Op; 13] = [
+        Op::CreateOne,
+        Op::CreateBatch,
+        Op::FindOne,
+        Op::Find,
+        Op::FindIn,
+        Op::FindIds,
+        Op::PatchOne,
+        Op::Patch,
+        Op::PatchIn,
+        Op::PatchBatch,
+        Op::DeleteOne,
+        Op::Delete,
+        Op::DeleteIn,
+    ];
+
+    /// eicrud's name of the operation (`findOne`, `patchIn`, …).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Op::CreateOne => "create",
+            Op::CreateBatch => "createBatch",
+            Op::FindOne => "findOne",
+            Op::Find => "find",
+            Op::FindIn => "findIn",
+            Op::FindIds => "findIds",
+            Op::PatchOne => "patchOne",
+            Op::Patch => "patch",
+            Op::PatchIn => "patchIn",
+            Op::PatchBatch => "patchBatch",
+            Op::DeleteOne => "deleteOne",
+            Op::Delete => "delete",
+            Op::DeleteIn => "deleteIn",
+        }
+    }
+
     pub(crate) fn from_route(verb: Verb, suffix: &str) -> Option<Self> {
         Some(match (verb, suffix) {
             (Verb::Post, "one") => Op::CreateOne,

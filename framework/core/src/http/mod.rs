@@ -17,7 +17,7 @@
 
 mod authorize;
 mod cmd;
-mod crud;
+pub(crate) mod crud;
 mod error;
 pub(crate) mod guard;
 pub(crate) mod health;
@@ -233,7 +233,7 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
-fn verb_of(method: &Method) -> Option<Verb> {
+pub(crate) fn verb_of(method: &Method) -> Option<Verb> {
     match *method {
         Method::POST => Some(Verb::Post),
         Method::GET => Some(Verb::Get),

@@ -12,6 +12,15 @@ use super::statements::StatementPool;
 use super::{postgres, sqlite};
 use crate::error::{Error, SetupError};
 
+/// A snapshot of the connection pool ([`Db::pool_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    /// Connections open and in use.
+    pub in_use: u32,
+    /// Connections open and waiting for work.
+    pub idle: u32,
+}
+
 /// A handle on the database: a sea-orm connection pool and its backend.
 ///
 /// Cheap to clone; every clone uses the same pool.
@@ -118,6 +127,29 @@ impl Db {
     /// application's own. `&Db` runs single statements faster on PostgreSQL.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// The pool's connections now: in use (by a statement, a transaction
+    /// or the user-change listener) and idle. Metrics read it.
+    pub fn pool_stats(&self) -> PoolStats {
+        let (open, idle) = match &self.conn.inner {
+            DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => (0, 0),
+        };
+        // The statement pool's idle connections are in use for sqlx.
+        let held = self.statements.as_ref().map_or(0, |pool| pool.idle_count());
+        let idle = u32::try_from(idle.saturating_add(held)).unwrap_or(u32::MAX);
+        PoolStats {
+            in_use: open.saturating_sub(idle),
+            idle: idle.min(open),
+        }
     }
 
     /// One round trip to the database (readiness uses it).

@@ -68,7 +68,7 @@ pub mod testing;
 pub use sea_orm::DbBackend;
 pub use sea_orm::prelude::DateTimeUtc;
 
-pub use self::db::Db;
+pub use self::db::{Db, PoolStats};
 pub use self::info::{CREATED_AT, ColumnInfo, ColumnKind, EntityInfo, UPDATED_AT};
 pub use self::schema::{create_table_statements, ensure_table};
 pub use self::time::{

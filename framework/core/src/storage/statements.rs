@@ -144,6 +144,11 @@ impl StatementPool {
         Ok(lease)
     }
 
+    /// Connections held here between statements.
+    pub(crate) fn idle_count(&self) -> usize {
+        self.lock().connections.len()
+    }
+
     /// Takes back a connection after a statement that left it usable.
     fn give_back(&self, connection: PoolConnection<Postgres>) {
         let mut idle = self.lock();

@@ -85,6 +85,28 @@ pub(crate) struct UserCache {
     live: AtomicBool,
     ttl: Duration,
     capacity: usize,
+    /// Lookups and invalidations, for metrics.
+    counters: CacheCounters,
+}
+
+/// What a [`UserCache`] has answered and dropped since start.
+#[derive(Debug, Default)]
+struct CacheCounters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    invalidations: AtomicU64,
+}
+
+/// Lookups and invalidations of the user cache since start, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserCacheStats {
+    /// Token checks answered from the cache.
+    pub hits: u64,
+    /// Token checks that read the user from the database (the cache was
+    /// off, empty for this user, or stale).
+    pub misses: u64,
+    /// Users dropped because they changed (one user or the whole cache).
+    pub invalidations: u64,
 }
 
 impl UserCache {
@@ -98,6 +120,16 @@ impl UserCache {
             live: AtomicBool::new(live),
             ttl,
             capacity,
+            counters: CacheCounters::default(),
+        }
+    }
+
+    /// Lookups and invalidations so far.
+    pub(crate) fn stats(&self) -> UserCacheStats {
+        UserCacheStats {
+            hits: self.counters.hits.load(Ordering::Relaxed),
+            misses: self.counters.misses.load(Ordering::Relaxed),
+            invalidations: self.counters.invalidations.load(Ordering::Relaxed),
         }
     }
 
@@ -113,6 +145,17 @@ impl UserCache {
 
     /// The cached user `id`, if present, fresh, and the cache in use.
     pub(crate) fn get(&self, id: &str) -> Option<Arc<CachedUser>> {
+        let found = self.lookup(id);
+        let counter = if found.is_some() {
+            &self.counters.hits
+        } else {
+            &self.counters.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    fn lookup(&self, id: &str) -> Option<Arc<CachedUser>> {
         if !self.enabled() {
             return None;
         }
@@ -159,6 +202,7 @@ impl UserCache {
         let mut entries = self.write();
         entries.remove(id);
         self.bump();
+        self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Drops every user.
@@ -166,6 +210,7 @@ impl UserCache {
         let mut entries = self.write();
         entries.clear();
         self.bump();
+        self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Turns the cache on or off; either way it starts empty, and a row read
@@ -219,6 +264,25 @@ mod tests {
         assert!(cache.get("a").is_none());
         cache.insert(user("a", 1), cache.generation());
         assert_eq!(cache.get("a").map(|u| u.rvkd), Some(Some(1)));
+    }
+
+    #[test]
+    fn counts_hits_misses_and_invalidations() {
+        let cache = cache();
+        assert!(cache.get("a").is_none());
+        cache.insert(user("a", 1), cache.generation());
+        assert!(cache.get("a").is_some());
+        assert!(cache.get("a").is_some());
+        cache.forget("a");
+        cache.clear();
+        assert_eq!(
+            cache.stats(),
+            UserCacheStats {
+                hits: 2,
+                misses: 1,
+                invalidations: 2,
+            }
+        );
     }
 
     #[test]

@@ -55,6 +55,7 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 
 use super::columns::Col;
 use super::row::AccountRow;
+use super::stats::LoginOutcome;
 use super::two_factor::TwoFactor;
 use super::{AccountService, guard};
 use crate::command::usage;
@@ -142,9 +143,13 @@ impl AccountService {
     /// counting a failure.
     pub async fn login(&self, dto: LoginDto) -> Result<LoginResponseDto> {
         let users = self.clone();
-        tokio::spawn(async move { users.attempt_login(dto).await })
-            .await
-            .map_err(|_| Error::Internal("login task failed"))?
+        tokio::spawn(async move {
+            let answer = users.attempt_login(dto).await;
+            users.inner.logins.count(LoginOutcome::of(&answer));
+            answer
+        })
+        .await
+        .map_err(|_| Error::Internal("login task failed"))?
     }
 
     async fn attempt_login(&self, dto: LoginDto) -> Result<LoginResponseDto> {

@@ -26,6 +26,7 @@ mod password_reset;
 mod row;
 mod session;
 mod sessions;
+mod stats;
 mod tokens;
 mod two_factor;
 mod verification;
@@ -43,6 +44,7 @@ use serde::de::DeserializeOwned;
 
 pub use self::crud::UserCrud;
 pub use self::options::UserOptions;
+pub use self::stats::{LoginOutcome, UserCacheStats, UserServiceStats};
 
 use self::cache::UserCache;
 use self::columns::Col;
@@ -226,6 +228,8 @@ struct Inner {
     cache: Arc<UserCache>,
     /// When this instance last purged the login counters.
     last_counter_purge: login::Cadence,
+    /// Login attempts by outcome, for metrics.
+    logins: stats::LoginCounters,
     /// On PostgreSQL, the task receiving other writers' invalidations,
     /// stopped when the service is dropped.
     listener: OnceLock<Listener>,
@@ -262,6 +266,7 @@ impl AccountService {
                 email,
                 cache,
                 last_counter_purge: login::Cadence::default(),
+                logins: stats::LoginCounters::default(),
                 listener: OnceLock::new(),
             }),
         })
