@@ -20,7 +20,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -29,26 +29,42 @@ use axum::body::Body;
 use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use crate::config::HttpOptions;
+use crate::metrics::HttpMetrics;
 
-/// Serves `router` on `listener` until `shutdown` completes, then lets the
-/// connections finish the requests in flight.
+/// Serves `router` on `listener` until `shutdown` completes, then closes
+/// the listener and lets the connections finish the requests in flight,
+/// for at most [`HttpOptions::shutdown_timeout`].
+///
+/// Once shutdown begins, a connection answering a request closes after
+/// the answer, and an idle kept-alive one closes at once. A connection
+/// that has not sent its first request yet gets [`FRESH_GRACE`] to send
+/// it (as Go's `Server.Shutdown` does): its client may already have
+/// written a request the server has not read. Connections the kernel had
+/// already queued when the listener closes (its backlog) are taken and
+/// served the same way, rather than reset.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     options: &HttpOptions,
+    metrics: Option<Arc<HttpMetrics>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let builder = hyper::server::conn::http1::Builder::new();
+    let connections = Connections {
+        builder: hyper::server::conn::http1::Builder::new(),
+        router,
+        metrics,
+        epoch: Instant::now(),
+        timeout: options.header_read_timeout,
+    };
     let permits = Arc::new(Semaphore::new(options.max_connections.max(1)));
-    let graceful = GracefulShutdown::new();
-    let epoch = Instant::now();
-    let timeout = options.header_read_timeout;
+    // Every connection holds a receiver: the sender's `closed` is the end
+    // of the last one.
+    let (stop, stopped) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -68,22 +84,93 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let clock = Arc::new(RequestClock::new(epoch));
+        tokio::spawn(connections.serve(stream, stopped.clone(), permit));
+    }
+    let _ = stop.send(true);
+    for stream in take_backlog(listener) {
+        tokio::spawn(connections.serve(stream, stopped.clone(), ()));
+    }
+    drop(stopped);
+    if tokio::time::timeout(options.shutdown_timeout, stop.closed())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            timeout = ?options.shutdown_timeout,
+            "requests still in flight at the shutdown deadline: their connections are dropped"
+        );
+    }
+    Ok(())
+}
+
+/// How long a connection that has not sent a byte yet is kept open once
+/// shutdown begins.
+const FRESH_GRACE: Duration = Duration::from_secs(5);
+
+/// How often a connection waiting for its first request checks it, once
+/// shutdown has begun.
+const FRESH_CHECK: Duration = Duration::from_millis(20);
+
+/// What every connection is served with.
+struct Connections {
+    builder: hyper::server::conn::http1::Builder,
+    router: Router,
+    metrics: Option<Arc<HttpMetrics>>,
+    epoch: Instant,
+    timeout: Duration,
+}
+
+impl Connections {
+    /// Serves the connection over `stream` to its end: closes it when a
+    /// request's headers take longer than the timeout, and shuts it down
+    /// gracefully once `stop` turns true. `held` (its connection permit) is
+    /// released at the end.
+    fn serve<H: Send + 'static>(
+        &self,
+        stream: TcpStream,
+        mut stop: watch::Receiver<bool>,
+        held: H,
+    ) -> impl Future<Output = ()> + Send + use<H> {
+        let accepted = Instant::now();
+        let clock = Arc::new(RequestClock::new(self.epoch));
         let heads = Arc::clone(&clock);
-        let router = router.clone();
+        let router = self.router.clone();
+        let metrics = self.metrics.clone();
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             heads.head_read();
-            super::request_id::serve(router.clone(), request.map(Body::new))
+            let router = router.clone();
+            let metrics = metrics.clone();
+            async move {
+                let request = request.map(Body::new);
+                let Some(metrics) = metrics else {
+                    return super::request_id::serve(router, request).await;
+                };
+                let in_flight = metrics.start(request.method(), request.uri().path());
+                let response = super::request_id::serve(router, request).await?;
+                in_flight.finish(response.status());
+                Ok(response)
+            }
         });
         let io = TokioIo::new(ClockedStream {
             stream,
             clock: Arc::clone(&clock),
         });
-        let connection = graceful.watch(builder.serve_connection(io, service));
-        tokio::spawn(async move {
+        let connection = self.builder.serve_connection(io, service);
+        let timeout = self.timeout;
+        async move {
             let mut connection = std::pin::pin!(connection);
             let mut watch = tokio::time::interval(timeout / 2);
+            // None: serving; Some(false): stopping, waiting for a fresh
+            // connection's first request; Some(true): shut down gracefully.
+            let mut stopping = (*stop.borrow_and_update()).then_some(false);
+            let mut fresh_check = tokio::time::interval(FRESH_CHECK);
             loop {
+                if stopping == Some(false)
+                    && (clock.has_read() || accepted.elapsed() >= FRESH_GRACE)
+                {
+                    connection.as_mut().graceful_shutdown();
+                    stopping = Some(true);
+                }
                 tokio::select! {
                     biased;
                     result = &mut connection => {
@@ -95,15 +182,51 @@ pub(crate) async fn serve(
                     _ = watch.tick() => if clock.waiting_longer_than(timeout) {
                         tracing::debug!("closing a connection whose request headers did not arrive in time");
                         break;
+                    },
+                    changed = stop.changed(), if stopping.is_none() => {
+                        if changed.is_err() || *stop.borrow_and_update() {
+                            stopping = Some(false);
+                        }
                     }
+                    _ = fresh_check.tick(), if stopping == Some(false) => {}
                 }
             }
-            drop(permit);
-        });
+            drop(stop);
+            drop(held);
+        }
     }
-    drop(listener);
-    graceful.shutdown().await;
-    Ok(())
+}
+
+/// Closes the listener, taking the connections the kernel had already
+/// accepted on it: closing it with them queued would reset them.
+fn take_backlog(listener: TcpListener) -> Vec<TcpStream> {
+    let listener = match listener.into_std() {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::debug!(%error, "the listener's backlog cannot be read");
+            return Vec::new();
+        }
+    };
+    if listener.set_nonblocking(true).is_err() {
+        return Vec::new();
+    }
+    let mut streams = Vec::new();
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let stream = stream
+                    .set_nonblocking(true)
+                    .and_then(|()| TcpStream::from_std(stream));
+                match stream {
+                    Ok(stream) => streams.push(stream),
+                    Err(error) => tracing::debug!(%error, "a late connection is dropped"),
+                }
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break, // WouldBlock: the backlog is empty
+        }
+    }
+    streams
 }
 
 /// When the connection last started to wait for a request's headers (at
@@ -114,6 +237,8 @@ pub(crate) async fn serve(
 struct RequestClock {
     epoch: Instant,
     waiting_since_ms: AtomicU64,
+    /// Whether the client has sent anything yet.
+    read_any: AtomicBool,
 }
 
 /// A request being handled: no header is awaited.
@@ -124,6 +249,7 @@ impl RequestClock {
         let clock = Self {
             epoch,
             waiting_since_ms: AtomicU64::new(0),
+            read_any: AtomicBool::new(false),
         };
         clock
             .waiting_since_ms
@@ -136,6 +262,18 @@ impl RequestClock {
     }
 
     /// A request's headers are complete: the handler runs.
+    /// Whether the client has sent a byte on this connection.
+    fn has_read(&self) -> bool {
+        self.read_any.load(Ordering::Relaxed)
+    }
+
+    /// Notes that bytes arrived.
+    fn bytes_read(&self) {
+        if !self.read_any.load(Ordering::Relaxed) {
+            self.read_any.store(true, Ordering::Relaxed);
+        }
+    }
+
     fn head_read(&self) {
         self.waiting_since_ms.store(HANDLING, Ordering::Relaxed);
     }
@@ -173,7 +311,12 @@ impl AsyncRead for ClockedStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.clock.bytes_read();
+        }
+        poll
     }
 }
 
