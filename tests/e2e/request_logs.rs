@@ -1,43 +1,18 @@
 //! Request ids and the JSON access log: ids round-trip, and what the logs
 //! hold of a session's life (account, login, reset, password change) names
-//! the requests and never a secret.
+//! the requests and never a secret. (Every test's logs go to the same file,
+//! checked for secrets as each test ends: `ferrocrud_tests::logs`.)
 
-use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::path::Path;
 
 use ferrocrud::http::request_id::ACCESS_TARGET;
 use ferrocrud_tests::{Request, blog_test};
 use reqwest::Method;
 use serde_json::{Value, json};
-use tracing_subscriber::EnvFilter;
 
 use crate::users_support::{cmd_s, reset_token};
 
-/// Where this test binary's JSON logs go: set once, for every test of the
-/// binary, from the first test that asks.
-fn json_logs() -> &'static PathBuf {
-    static LOGS: OnceLock<PathBuf> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let path =
-            std::env::temp_dir().join(format!("ferrocrud-e2e-logs-{}.jsonl", std::process::id()));
-        let file = std::fs::File::create(&path).expect("log file");
-        let installed = tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .with_env_filter(EnvFilter::new(format!("warn,{ACCESS_TARGET}=info")))
-            .with_writer(Mutex::new(file))
-            .try_init();
-        assert!(
-            installed.is_ok(),
-            "no other global subscriber: {installed:?}"
-        );
-        path
-    })
-}
-
-fn lines_with(path: &PathBuf, needle: &str) -> Vec<Value> {
+fn lines_with(path: &Path, needle: &str) -> Vec<Value> {
     std::fs::read_to_string(path)
         .expect("log file")
         .lines()
@@ -77,7 +52,7 @@ blog_test!(
 
 blog_test!(
     async fn json_logs_name_each_request_and_hold_no_secret(server: TestServer) {
-        let logs = json_logs();
+        let logs = ferrocrud_tests::logs::path();
         let email = "logged@blog.test";
         let password = "first-secret-pass-1";
         let new_password = "second-secret-pass-2";

@@ -24,6 +24,7 @@ use tokio::sync::watch;
 pub use ferrocrud::storage::testing::run_db_test;
 
 pub mod fixture;
+pub mod logs;
 
 /// The login throttle of test servers (see [`LoginThrottle::Short`]): short,
 /// so that a test logging in twice as one user waits little in between.
@@ -99,6 +100,7 @@ where
             body(server).await;
         }
     });
+    logs::check();
 }
 
 /// Runs `body` against a blog server on the database at `url`, one the test
@@ -134,6 +136,7 @@ where
         let server = TestServer::start(db, setup).await;
         body(server).await;
     });
+    logs::check();
 }
 
 /// Declares end-to-end tests that run on each backend against the blog.
@@ -249,6 +252,8 @@ impl TestServer {
     ///
     /// If the application cannot be built or the port cannot be bound.
     async fn start(db: Db, setup: Setup) -> Self {
+        // Captures the logs of every test from the first server on.
+        let _ = logs::path();
         let mail_log = setup.scratch.mail_log();
         let settings = blog::settings::Settings {
             host: "127.0.0.1".into(),
@@ -415,11 +420,13 @@ impl TestServer {
 
     /// The mailbox's lines.
     pub fn mails(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.mail_log)
+        let mails: Vec<Value> = std::fs::read_to_string(&self.mail_log)
             .unwrap_or_default()
             .lines()
             .filter_map(|line| serde_json::from_str(line).ok())
-            .collect()
+            .collect();
+        mails.iter().for_each(logs::note_secrets_in);
+        mails
     }
 }
 
@@ -453,8 +460,12 @@ pub async fn send_to(http: &reqwest::Client, base_url: &str, request: Request<'_
     if url.query() == Some("") {
         url.set_query(None);
     }
+    if let Some(body) = &request.body {
+        logs::note_secrets_in(body);
+    }
     let mut builder = http.request(request.method, url);
     if let Some(token) = request.token {
+        logs::note_secret(token);
         builder = builder.header("authorization", format!("Bearer {token}"));
     }
     for (name, value) in request.headers {
@@ -475,6 +486,16 @@ pub async fn send_to(http: &reqwest::Client, base_url: &str, request: Request<'_
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.text().await.expect("answer body");
+    if let Ok(answer) = serde_json::from_str::<Value>(&text) {
+        logs::note_secrets_in(&answer);
+    }
+    for cookie in headers.get_all(reqwest::header::SET_COOKIE) {
+        let value = cookie.to_str().unwrap_or_default();
+        let value = value.split(';').next().unwrap_or_default();
+        if let Some((_, value)) = value.split_once('=') {
+            logs::note_secret(value);
+        }
+    }
     Answer {
         status,
         headers,
