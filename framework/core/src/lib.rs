@@ -72,6 +72,8 @@ pub mod prelude;
 pub mod security;
 pub mod service;
 pub mod storage;
+#[cfg(feature = "otel")]
+pub mod telemetry;
 pub mod user;
 pub mod validate;
 
