@@ -481,6 +481,21 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_is_not_toml_is_refused_without_quoting_it() {
+        let err = error(Some("port = 1\njwt_secret = \"s3cret-value\n"), &[]);
+        assert!(
+            err.starts_with(&format!(
+                "cannot read {CONFIG_FILE}: TOML parse error at line 2, column "
+            )),
+            "{err}"
+        );
+        assert!(
+            !err.contains("s3cret-value") && !err.contains('\n'),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn secrets_are_redacted_in_print_and_debug() {
         let env = [
             ("JWT_SECRET", SECRET),

@@ -143,7 +143,7 @@ impl Layers {
                 .data()
                 .map_err(|err| SettingsError::Unreadable {
                     path: shown.clone(),
-                    reason: err.to_string(),
+                    reason: without_quoted_lines(&err.to_string()),
                 })?
                 .remove(&Profile::Default)
                 .unwrap_or_default();
@@ -273,6 +273,21 @@ fn config_file(inputs: &Inputs) -> Result<Option<(PathBuf, PathBuf)>, SettingsEr
     }
     let path = inputs.work_dir.join(CONFIG_FILE);
     Ok(path.is_file().then(|| (PathBuf::from(CONFIG_FILE), path)))
+}
+
+/// A TOML error without the lines of the file it quotes (`1 | jwt_secret =
+/// "…`), which may hold a secret: "TOML parse error at line 1, column 14:
+/// invalid basic string".
+fn without_quoted_lines(reason: &str) -> String {
+    reason
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            let rest = line.trim_start_matches(|c: char| c.is_ascii_digit());
+            !line.is_empty() && !rest.trim_start().starts_with('|')
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// The environment variable of `key`.

@@ -585,7 +585,20 @@ mod tests {
     #[test]
     fn a_file_that_is_not_toml_is_refused_naming_it() {
         let err = error(Some("port = \n"), &[]);
-        assert!(err.starts_with("cannot read blog.toml: "), "{err}");
+        assert!(
+            err.starts_with("cannot read blog.toml: TOML parse error at line 1, column 8: "),
+            "{err}"
+        );
+        // The message leaves out the lines it would quote: they may hold a secret.
+        let err = error(Some("port = 1\njwt_secret = \"s3cret-value\n"), &[]);
+        assert!(
+            err.starts_with("cannot read blog.toml: TOML parse error at line 2, column "),
+            "{err}"
+        );
+        assert!(
+            !err.contains("s3cret-value") && !err.contains('\n'),
+            "{err}"
+        );
     }
 
     #[test]
