@@ -1,6 +1,7 @@
 //! ferrocrud-app: a ferrocrud backend.
 //!
-//! - [`settings`]: what the server reads from its environment;
+//! - [`settings`]: what the server reads from its settings file and its
+//!   environment;
 //! - [`roles`]: the roles and their inheritance;
 //! - [`services`]: one module per service, with its entity and abilities
 //!   (the user entity and the user service's abilities are in
@@ -36,7 +37,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<App> {
     let db = Db::connect(&settings.database_url).await?;
     let users = CrudUserService::<services::user::entity::Entity>::with_entity(
         db.clone(),
-        UserOptions::new(settings.jwt_secret.clone()),
+        settings.user_options(),
         email::AppMailer,
     )?;
     let app = App::builder(db.clone())

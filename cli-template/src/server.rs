@@ -1,26 +1,19 @@
-//! What the binary does: serve, or print the OpenAPI document.
+//! What the binary does: serve, print the OpenAPI document, or print the
+//! settings.
 
 use std::path::Path;
 
 use ferrocrud::http::request_id::ACCESS_TARGET;
 use tracing_subscriber::EnvFilter;
 
-use crate::settings::Settings;
+use crate::settings::{Config, Inputs, LogFormat, Settings};
 
-/// Runs the command line `args` (without the program name): no argument
-/// serves until SIGINT or SIGTERM; `export openapi` prints the OpenAPI
-/// document.
-///
-/// # Errors
-///
-/// Unknown arguments, bad settings, or the error that stopped the server.
-pub async fn run(args: &[String]) -> anyhow::Result<()> {
-    init_logs()?;
-    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        [] => serve().await,
-        ["export", "openapi"] => export_openapi().await,
-        _ => anyhow::bail!("usage: {} [export openapi]", env!("CARGO_PKG_NAME")),
-    }
+/// Where the generated JWT secret is kept.
+const DATA_DIR: &str = "data";
+
+/// The settings of the working directory and the environment.
+fn config() -> anyhow::Result<Config> {
+    Ok(Config::load(&Inputs::from_process(Path::new(DATA_DIR))?)?)
 }
 
 /// Logs to standard error: text for a console, or with `LOG_FORMAT=json`
@@ -28,36 +21,37 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
 /// and every event of a request naming its `request_id`. `RUST_LOG`
 /// overrides the default filter (`info`; the text format leaves the access
 /// log out).
-fn init_logs() -> anyhow::Result<()> {
-    let json = match std::env::var("LOG_FORMAT").as_deref() {
-        Ok("json") => true,
-        Ok("text") | Err(_) => false,
-        Ok(other) => anyhow::bail!("LOG_FORMAT must be `text` or `json`, not `{other}`"),
-    };
-    let default = if json {
-        "info".to_owned()
-    } else {
-        format!("info,{ACCESS_TARGET}=warn")
+fn init_logs(format: LogFormat) {
+    let default = match format {
+        LogFormat::Json => "info".to_owned(),
+        LogFormat::Text => format!("info,{ACCESS_TARGET}=warn"),
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    if json {
-        logs.json()
+    match format {
+        LogFormat::Json => logs
+            .json()
             .flatten_event(true)
             .with_current_span(true)
             .with_span_list(false)
-            .init();
-    } else {
-        logs.init();
+            .init(),
+        LogFormat::Text => logs.init(),
     }
-    Ok(())
 }
 
-/// Serves with the settings of the environment.
-async fn serve() -> anyhow::Result<()> {
-    let settings = Settings::from_env(Path::new("data"))?;
+/// Serves until SIGINT or SIGTERM, with the settings: read and checked
+/// before logging starts.
+///
+/// # Errors
+///
+/// Bad settings, naming the key and its source, or the error that stopped
+/// the server.
+pub async fn serve() -> anyhow::Result<()> {
+    let config = config()?;
+    init_logs(config.log_format());
+    let settings = config.into_settings()?;
     let app = crate::build(&settings).await?;
     let address = format!("{}:{}", settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(&address).await?;
@@ -68,16 +62,26 @@ async fn serve() -> anyhow::Result<()> {
 }
 
 /// Prints the OpenAPI document, built on a throw-away in-memory database.
-async fn export_openapi() -> anyhow::Result<()> {
-    let settings = Settings {
-        host: String::new(),
-        port: 0,
-        database_url: "sqlite::memory:".into(),
-        jwt_secret: "export only".into(),
-    };
-    let app = crate::build(&settings).await?;
+///
+/// # Errors
+///
+/// An application that does not build, or standard output closed.
+pub async fn export_openapi() -> anyhow::Result<()> {
+    init_logs(LogFormat::Text);
+    let app = crate::build(&Settings::in_memory("export only")).await?;
     let mut stdout = std::io::stdout().lock();
     std::io::Write::write_all(&mut stdout, app.openapi().as_bytes())?;
     std::io::Write::write_all(&mut stdout, b"\n")?;
+    Ok(())
+}
+
+/// Prints each effective setting and its source, secrets redacted.
+///
+/// # Errors
+///
+/// Bad settings, naming the key and its source, or standard output closed.
+pub fn print_config() -> anyhow::Result<()> {
+    let config = config()?;
+    std::io::Write::write_all(&mut std::io::stdout().lock(), config.to_string().as_bytes())?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! One test binary: each module below is a test file.
 //! `ferrocrud generate` adds modules above the marker.
 
+mod config;
 mod support;
 mod user;
 // ferrocrud:test-modules

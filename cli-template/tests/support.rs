@@ -22,12 +22,7 @@ impl TestApp {
     ///
     /// If the application cannot be built or the port cannot be bound.
     pub async fn start() -> Self {
-        let settings = Settings {
-            host: "127.0.0.1".into(),
-            port: 0,
-            database_url: "sqlite::memory:".into(),
-            jwt_secret: "a secret for tests only".into(),
-        };
+        let settings = Settings::in_memory("a secret for tests only");
         let app = build(&settings).await.expect("the app builds");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

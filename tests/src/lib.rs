@@ -268,6 +268,7 @@ impl TestServer {
                 LoginThrottle::Real => None,
                 LoginThrottle::Off => Some(Duration::ZERO),
             },
+            ..blog::settings::Settings::in_memory(String::new())
         };
         let app = match setup.app {
             ServerApp::Blog => blog::build_on(db.clone(), &settings)
