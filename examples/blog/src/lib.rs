@@ -12,13 +12,15 @@ pub mod security;
 pub mod settings;
 pub mod user;
 
+use ferrocrud::config::HttpOptions;
 use ferrocrud::email::MailboxFile;
 use ferrocrud::prelude::*;
 
 use crate::settings::Settings;
 
 /// Builds the blog application from its settings: connects to the database,
-/// creates missing tables and seeds the configured accounts.
+/// creates missing tables and seeds the configured accounts. Metrics are
+/// recorded when [`Settings::metrics_addr`] is set (`main` serves them).
 ///
 /// # Errors
 ///
@@ -42,13 +44,19 @@ pub async fn build_on(db: Db, settings: &Settings) -> anyhow::Result<App> {
         MailboxFile::new(&settings.mail_log),
     )?;
     let posts = CrudService::<post::Entity>::new(db.clone())?;
-    let app = App::builder(db)
+    let mut app = App::builder(db)
         .title("blog", env!("CARGO_PKG_VERSION"))
+        .http(HttpOptions {
+            shutdown_timeout: settings.shutdown_timeout,
+            ..HttpOptions::default()
+        })
         .roles(security::roles())
         .user_service(users.clone(), security::users())
-        .service(posts, security::posts())
-        .build()
-        .await?;
+        .service(posts, security::posts());
+    if settings.metrics_addr.is_some() {
+        app = app.metrics();
+    }
+    let app = app.build().await?;
     for (email, password, role) in &settings.seeds {
         if users.ensure_account(email, password, role).await? {
             tracing::info!(%email, %role, "seeded account");

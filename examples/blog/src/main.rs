@@ -62,7 +62,7 @@ fn main() -> ExitCode {
         eprintln!("blog: cannot turn off transparent huge pages: {err}");
     }
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => in_runtime(serve()),
+        Command::Serve => run_server(),
         Command::Export(Export::Openapi) => in_runtime(export_openapi()),
         Command::Config(ConfigCommand::Print) => print_config(),
     };
@@ -92,32 +92,81 @@ fn config() -> anyhow::Result<Config> {
 /// target [`ACCESS_TARGET`]) and every event of a request naming its
 /// `request_id`. `RUST_LOG` overrides the default filter (`info`; the text
 /// format leaves the access log out).
-fn init_logs(format: LogFormat) {
+///
+/// Built with the `otel` feature and run with `OTEL_EXPORTER_OTLP_ENDPOINT`
+/// set, a server (`export`) also sends its spans to that OpenTelemetry
+/// collector, with the access log's target on whatever the format; call it
+/// outside the runtime then (the exporter's client is a blocking one), and
+/// drop the answer once the runtime is gone.
+fn init_logs(format: LogFormat, export: bool) -> anyhow::Result<Telemetry> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    let otel = cfg!(feature = "otel")
+        && export
+        && std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some();
     let default = match format {
-        LogFormat::Json => "info".to_owned(),
-        LogFormat::Text => format!("info,{ACCESS_TARGET}=warn"),
+        LogFormat::Text if !otel => format!("info,{ACCESS_TARGET}=warn"),
+        LogFormat::Json | LogFormat::Text => "info".to_owned(),
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => logs
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .init(),
-        LogFormat::Text => logs.init(),
+    let (json, text) = match format {
+        LogFormat::Json => {
+            let json = tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_span_list(false);
+            (Some(json), None)
+        }
+        LogFormat::Text => {
+            let text = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+            (None, Some(text))
+        }
+    };
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(json)
+        .with(text);
+    #[cfg(feature = "otel")]
+    if otel {
+        let (layer, guard) = ferrocrud::telemetry::otel_layer("blog")?;
+        registry.with(layer).try_init()?;
+        return Ok(Telemetry {
+            _guard: Some(guard),
+        });
     }
+    registry.try_init()?;
+    Ok(Telemetry::default())
 }
 
-/// Serves with the settings: read and checked before logging starts.
-async fn serve() -> anyhow::Result<()> {
+/// What keeps the OpenTelemetry exporter running (feature `otel`); dropping
+/// it sends the last spans.
+#[derive(Default)]
+struct Telemetry {
+    #[cfg(feature = "otel")]
+    _guard: Option<ferrocrud::telemetry::OtelGuard>,
+}
+
+/// Reads the settings, starts logging (and the OpenTelemetry exporter,
+/// outside the runtime, as its blocking client needs), then serves.
+fn run_server() -> anyhow::Result<()> {
     let config = config()?;
-    init_logs(config.log_format());
+    // Kept until the runtime is gone: dropping it sends the last spans.
+    let _telemetry = init_logs(config.log_format(), true)?;
+    in_runtime(serve(config))
+}
+
+/// Serves with the settings, and the metrics on their own address when set.
+async fn serve(config: Config) -> anyhow::Result<()> {
     let settings = config.into_settings()?;
     let app = blog::build(&settings).await?;
+    if let (Some(address), Some(metrics)) = (settings.metrics_addr, app.metrics()) {
+        let listener = tokio::net::TcpListener::bind(address).await?;
+        tracing::info!("metrics on http://{address}/metrics");
+        tokio::spawn(metrics.clone().serve(listener));
+    }
     let address = format!("{}:{}", settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(&address).await?;
     tracing::info!("blog listening on http://{address}");
@@ -128,7 +177,7 @@ async fn serve() -> anyhow::Result<()> {
 
 /// Prints the OpenAPI document, built on a throw-away in-memory database.
 async fn export_openapi() -> anyhow::Result<()> {
-    init_logs(LogFormat::Text);
+    init_logs(LogFormat::Text, false)?;
     let settings = Settings {
         mail_log: std::env::temp_dir().join("blog-export-mail.jsonl"),
         ..Settings::in_memory("export only")
