@@ -22,6 +22,7 @@ mod login_passwords;
 mod login_support;
 mod login_throttle;
 mod login_two_factor;
+mod metrics;
 mod outage;
 mod posts;
 mod request_logs;

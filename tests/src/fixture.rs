@@ -261,10 +261,13 @@ pub async fn build_on(db: Db, settings: &blog::settings::Settings) -> Result<App
         MailboxFile::new(&settings.mail_log),
     )?;
     let posts = CrudService::<blog::post::Entity>::new(db.clone())?;
-    let builder = App::builder(db)
+    let mut builder = App::builder(db)
         .roles(roles())
         .user_service(users.clone(), blog::security::users())
         .service(posts, post_security());
+    if settings.metrics_addr.is_some() {
+        builder = builder.metrics();
+    }
     let app = commands(builder).build().await?;
     for (email, password, role) in &settings.seeds {
         users.ensure_account(email, password, role).await?;

@@ -194,6 +194,8 @@ pub struct TestServer {
     pub db: Db,
     /// The application being served, for calling its services directly.
     pub app: ferrocrud::app::App,
+    /// `http://127.0.0.1:<port>/metrics`: the application's metrics.
+    pub metrics_url: String,
     http: reqwest::Client,
     setup: Setup,
 }
@@ -268,6 +270,8 @@ impl TestServer {
                 LoginThrottle::Real => None,
                 LoginThrottle::Off => Some(Duration::ZERO),
             },
+            // Every test server records metrics, served on a port of its own.
+            metrics_addr: Some(([127, 0, 0, 1], 0).into()),
             ..blog::settings::Settings::in_memory(String::new())
         };
         let app = match setup.app {
@@ -279,6 +283,15 @@ impl TestServer {
                 .expect("fixture app"),
         };
         let users = app.users().expect("a user service").clone();
+        let metrics = app.metrics().expect("metrics").clone();
+        let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("loopback port");
+        let metrics_url = format!(
+            "http://{}/metrics",
+            metrics_listener.local_addr().expect("address")
+        );
+        tokio::spawn(metrics.serve(metrics_listener));
         let served = app.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -299,6 +312,7 @@ impl TestServer {
             users,
             db,
             app,
+            metrics_url,
             http: reqwest::Client::new(),
             setup,
         }
