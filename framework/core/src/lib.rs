@@ -66,6 +66,7 @@ mod fast_map;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod migration;
 mod openapi;
 pub mod prelude;
 pub mod security;

@@ -10,7 +10,12 @@
 //!   - `userListener` (PostgreSQL with a user service): whether the
 //!     listener that keeps the user cache true is connected (`ok` or
 //!     `disconnected`);
-//!   - `server`: `draining` once shutdown has begun, else `ok`.
+//!   - `server`: `draining` once shutdown has begun, else `ok`;
+//!   - `schema` (an application with a migrator): `ok` when the database's
+//!     applied migrations are the code's, `behind` when some are pending,
+//!     `ahead` when the database has one the code does not know
+//!     ([`SchemaState`](crate::migration::SchemaState)), `unreachable` or
+//!     `timedOut` as for `database`.
 //!
 //! `GET /crud/rdy` keeps eicrud's meaning: `true` while the process answers.
 
@@ -52,6 +57,22 @@ pub(crate) async fn ready(state: &AppState) -> Response {
         Err(_) => "timedOut",
     };
     record("database", database);
+    if let Some(migrations) = &state.migrations {
+        let schema = match tokio::time::timeout(
+            DATABASE_TIMEOUT,
+            migrations.schema_state(&state.db),
+        )
+        .await
+        {
+            Ok(Ok(schema)) => schema.as_str(),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "readiness: the applied migrations cannot be read");
+                "unreachable"
+            }
+            Err(_) => "timedOut",
+        };
+        record("schema", schema);
+    }
     if let Some(users) = state
         .users
         .as_ref()
