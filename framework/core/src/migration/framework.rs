@@ -2,7 +2,9 @@
 //!
 //! Each one spells its columns out, as they were when it was written, so
 //! that it makes the same schema whatever the entities become; a later
-//! change to a framework table comes as a new migration.
+//! change to a framework table comes as a new migration. Each creates its
+//! table only when missing: a database the development schema made (tables
+//! created from the entities) is taken over as it is.
 
 // `MigrationTrait`'s methods take `&SchemaManager` with its lifetime elided,
 // which `async_trait` needs as it is.
@@ -37,6 +39,7 @@ impl MigrationTrait for CreateCommandUsage {
             .create_table(
                 Table::create()
                     .table(COMMAND_USAGE)
+                    .if_not_exists()
                     .col(ColumnDef::new("subject").string().not_null())
                     .col(ColumnDef::new("command").string().not_null())
                     .col(ColumnDef::new("uses").big_integer().not_null())
@@ -139,6 +142,7 @@ impl MigrationTrait for CreateUser {
         let mut table = Table::create();
         table
             .table(USER)
+            .if_not_exists()
             .col(ColumnDef::new("id").string().not_null().primary_key())
             .col(ColumnDef::new("email").string().not_null().unique_key())
             .col(ColumnDef::new("password").string().not_null())

@@ -44,7 +44,10 @@
 //! - Without a migrator, `build` creates missing tables from the entities
 //!   (the development schema). Either way, it then checks that the database
 //!   has every column of every served entity ([`SetupError::MissingColumn`]).
+//! - [`MigrateCommand`] is the `migrate up|down|status` subcommand of an
+//!   application's binary.
 
+mod command;
 mod framework;
 
 use std::collections::HashSet;
@@ -54,6 +57,7 @@ use sea_orm::sea_query::{Order, Query};
 use sea_orm::{ConnectionTrait, DynIden};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, MigratorTraitSelf, SchemaManager};
 
+pub use self::command::MigrateCommand;
 pub use self::framework::{CreateCommandUsage, CreateUser};
 
 use crate::error::{Result, SetupError};

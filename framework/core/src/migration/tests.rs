@@ -229,6 +229,19 @@ crate::db_test!(framework_migrations_make_the_tables_of_the_entities, |db| {
     assert_eq!(migrated, created);
 });
 
+crate::db_test!(a_development_schema_is_taken_over, |db| {
+    crate::storage::ensure_table::<crate::user::entity::Entity>(&db)
+        .await
+        .expect("user table");
+    crate::storage::ensure_table::<crate::command::usage::Entity>(&db)
+        .await
+        .expect("usage table");
+    let created = column_types(&db, "user").await;
+    let framework = Migrations::of(Framework);
+    assert_eq!(framework.up(&db).await.expect("up"), framework.names());
+    assert_eq!(column_types(&db, "user").await, created);
+});
+
 crate::db_test!(down_rolls_back_the_newest_first, |db| {
     let migrations = Migrations::of(WithLikes);
     migrations.up(&db).await.expect("up");
