@@ -7,6 +7,8 @@
 //! `DATABASE_URL=postgres://…` for PostgreSQL. See [`settings::Settings`] for
 //! every variable it reads.
 
+pub mod migrate;
+pub mod migration;
 pub mod post;
 pub mod security;
 pub mod settings;
@@ -18,7 +20,7 @@ use ferrocrud::prelude::*;
 use crate::settings::Settings;
 
 /// Builds the blog application from its settings: connects to the database,
-/// creates missing tables and seeds the configured accounts.
+/// applies the pending [`migration`]s and seeds the configured accounts.
 ///
 /// # Errors
 ///
@@ -44,6 +46,7 @@ pub async fn build_on(db: Db, settings: &Settings) -> anyhow::Result<App> {
     let posts = CrudService::<post::Entity>::new(db.clone())?;
     let app = App::builder(db)
         .title("blog", env!("CARGO_PKG_VERSION"))
+        .migrator(migration::Migrator)
         .roles(security::roles())
         .user_service(users.clone(), security::users())
         .service(posts, security::posts())

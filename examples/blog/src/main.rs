@@ -1,5 +1,6 @@
 //! The blog server. Run with `cargo run -p blog`; `cargo run -p blog -- export
-//! openapi` prints its OpenAPI document instead.
+//! openapi` prints its OpenAPI document instead, and `cargo run -p blog --
+//! migrate up|down|status` runs its migrations.
 
 use std::path::Path;
 
@@ -69,7 +70,8 @@ async fn run() -> anyhow::Result<()> {
     {
         [] => {}
         ["export", "openapi"] => return export_openapi().await,
-        _ => anyhow::bail!("usage: blog [export openapi]"),
+        ["migrate", rest @ ..] => return blog::migrate::run(rest).await,
+        _ => anyhow::bail!("usage: blog [export openapi | migrate up|down|status]"),
     }
     let settings = Settings::from_env(Path::new("data"))?;
     let app = blog::build(&settings).await?;
