@@ -1,5 +1,6 @@
 //! The ferrocrud-app server: `cargo run` serves on http://127.0.0.1:3000;
-//! `cargo run -- export openapi` prints its OpenAPI document.
+//! `cargo run -- export openapi` prints its OpenAPI document, and `cargo run
+//! -- migrate up|down|status` runs its migrations.
 
 use ferrocrud_app::server;
 

@@ -9,7 +9,7 @@ use crate::settings::Settings;
 
 /// Runs the command line `args` (without the program name): no argument
 /// serves until SIGINT or SIGTERM; `export openapi` prints the OpenAPI
-/// document.
+/// document; `migrate up|down [STEPS]|status` runs the migrations.
 ///
 /// # Errors
 ///
@@ -19,7 +19,11 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         [] => serve().await,
         ["export", "openapi"] => export_openapi().await,
-        _ => anyhow::bail!("usage: {} [export openapi]", env!("CARGO_PKG_NAME")),
+        ["migrate", ref rest @ ..] => crate::migration::run(rest).await,
+        _ => anyhow::bail!(
+            "usage: {} [export openapi | migrate up|down|status]",
+            env!("CARGO_PKG_NAME")
+        ),
     }
 }
 
