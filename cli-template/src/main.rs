@@ -1,6 +1,7 @@
 //! The ferrocrud-app server: `cargo run` serves on http://127.0.0.1:3000;
 //! `cargo run -- export openapi` prints its OpenAPI document, `cargo run --
-//! config print` its settings and where each came from.
+//! config print` its settings and where each came from, and `cargo run --
+//! migrate up|down|status` runs its migrations.
 
 use std::process::ExitCode;
 
@@ -26,6 +27,12 @@ enum Command {
     /// Inspect the settings.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Run the migrations by hand: `up`, `down [STEPS]`, `status`.
+    Migrate {
+        /// `up`, `down`, `down STEPS` or `status`.
+        #[arg(num_args = 1..=2, required = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,6 +54,7 @@ async fn main() -> ExitCode {
         Command::Serve => server::serve().await,
         Command::Export(Export::Openapi) => server::export_openapi().await,
         Command::Config(ConfigCommand::Print) => server::print_config(),
+        Command::Migrate { args } => server::migrate(&args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

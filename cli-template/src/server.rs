@@ -1,5 +1,5 @@
-//! What the binary does: serve, print the OpenAPI document, or print the
-//! settings.
+//! What the binary does: serve, print the OpenAPI document, print the
+//! settings, or run the migrations.
 
 use std::path::Path;
 
@@ -53,6 +53,11 @@ pub async fn serve() -> anyhow::Result<()> {
     init_logs(config.log_format());
     let settings = config.into_settings()?;
     let app = crate::build(&settings).await?;
+    if let (Some(address), Some(metrics)) = (settings.metrics_addr, app.metrics()) {
+        let listener = tokio::net::TcpListener::bind(address).await?;
+        tracing::info!("metrics on http://{address}/metrics");
+        tokio::spawn(metrics.clone().serve(listener));
+    }
     let address = format!("{}:{}", settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(&address).await?;
     tracing::info!("{} listening on http://{address}", env!("CARGO_PKG_NAME"));
@@ -73,6 +78,19 @@ pub async fn export_openapi() -> anyhow::Result<()> {
     std::io::Write::write_all(&mut stdout, app.openapi().as_bytes())?;
     std::io::Write::write_all(&mut stdout, b"\n")?;
     Ok(())
+}
+
+/// Runs the migrations as `args` say (`up`, `down [STEPS]`, `status`), on
+/// the settings' database.
+///
+/// # Errors
+///
+/// Unknown arguments, bad settings, a database that cannot be reached, or a
+/// migration that fails.
+pub async fn migrate(args: &[String]) -> anyhow::Result<()> {
+    init_logs(LogFormat::Text);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crate::migration::run(&args).await
 }
 
 /// Prints each effective setting and its source, secrets redacted.

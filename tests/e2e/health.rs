@@ -7,9 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use ferrocrud::migration::Migrations;
 use ferrocrud::storage::testing::{POSTGRES_URL_ENV, TestDb};
-use ferrocrud_tests::{Request, TestServer, blog_test, run_server_on_url};
+use ferrocrud_tests::{Request, TestServer, blog_test, fixture_test, run_server_on_url};
 use reqwest::Method;
+use sea_orm::ConnectionTrait as _;
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use serde_json::{Value, json};
 
 /// Readiness must turn 503 within this of the database going away.
@@ -55,6 +58,54 @@ blog_test!(
         // eicrud's readiness keeps its meaning.
         let rdy = server.send(Request::new(Method::GET, "/crud/rdy")).await;
         assert_eq!(rdy.text, "true");
+    }
+);
+
+blog_test!(
+    async fn readiness_compares_the_applied_migrations_with_the_code(server: TestServer) {
+        let (status, body) = ready(&server).await;
+        assert_eq!(
+            (status, &body["checks"]["schema"]),
+            (200, &json!("ok")),
+            "{body}"
+        );
+
+        // A migration rolled back under the running server: behind.
+        let migrations = Migrations::of(blog::migration::Migrator);
+        migrations.down(&server.db, 1).await.expect("rolled back");
+        let (status, body) = ready(&server).await;
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(body["status"], "unavailable");
+        assert_eq!(body["checks"]["schema"], "behind");
+        assert_eq!(body["checks"]["database"], "ok");
+        migrations.up(&server.db).await.expect("applied again");
+        assert_eq!(ready(&server).await.0, 200);
+
+        // A migration of a newer build recorded: ahead.
+        let newer = "m20991231_000000_from_a_newer_build";
+        let record = Query::insert()
+            .into_table("seaql_migrations")
+            .columns(["version", "applied_at"])
+            .values_panic([newer.into(), 0i64.into()])
+            .to_owned();
+        server.db.execute(&record).await.expect("recorded");
+        let (status, body) = ready(&server).await;
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(body["checks"]["schema"], "ahead");
+        let forget = Query::delete()
+            .from_table("seaql_migrations")
+            .and_where(Expr::col("version").eq(newer))
+            .to_owned();
+        server.db.execute(&forget).await.expect("forgotten");
+        assert_eq!(ready(&server).await.0, 200);
+    }
+);
+
+fixture_test!(
+    async fn without_a_migrator_readiness_has_no_schema_check(server: TestServer) {
+        let (status, body) = ready(&server).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["checks"].get("schema"), None, "{body}");
     }
 );
 

@@ -7,6 +7,8 @@
 //! `DATABASE_URL=postgres://…` for PostgreSQL. See [`settings::Settings`] for
 //! every variable it reads.
 
+pub mod migrate;
+pub mod migration;
 pub mod post;
 pub mod security;
 pub mod settings;
@@ -19,8 +21,9 @@ use ferrocrud::prelude::*;
 use crate::settings::Settings;
 
 /// Builds the blog application from its settings: connects to the database,
-/// creates missing tables and seeds the configured accounts. Metrics are
-/// recorded when [`Settings::metrics_addr`] is set (`main` serves them).
+/// applies the pending [`migration`]s and seeds the configured accounts.
+/// Metrics are recorded when [`Settings::metrics_addr`] is set (`main`
+/// serves them).
 ///
 /// # Errors
 ///
@@ -50,6 +53,7 @@ pub async fn build_on(db: Db, settings: &Settings) -> anyhow::Result<App> {
             shutdown_timeout: settings.shutdown_timeout,
             ..HttpOptions::default()
         })
+        .migrator(migration::Migrator)
         .roles(security::roles())
         .user_service(users.clone(), security::users())
         .service(posts, security::posts());

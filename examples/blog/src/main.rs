@@ -1,6 +1,7 @@
 //! The blog server. Run with `cargo run -p blog` (or `blog serve`);
 //! `blog export openapi` prints its OpenAPI document, `blog config print`
-//! its effective settings and where each came from.
+//! its effective settings and where each came from, and `blog migrate
+//! up|down|status` runs its migrations.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -37,6 +38,12 @@ enum Command {
     /// Inspect the settings.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Run the migrations by hand: `up`, `down [STEPS]`, `status`.
+    Migrate {
+        /// `up`, `down`, `down STEPS` or `status`.
+        #[arg(num_args = 1..=2, required = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +72,7 @@ fn main() -> ExitCode {
         Command::Serve => run_server(),
         Command::Export(Export::Openapi) => in_runtime(export_openapi()),
         Command::Config(ConfigCommand::Print) => print_config(),
+        Command::Migrate { args } => in_runtime(migrate(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -187,6 +195,13 @@ async fn export_openapi() -> anyhow::Result<()> {
     std::io::Write::write_all(&mut stdout, app.openapi().as_bytes())?;
     std::io::Write::write_all(&mut stdout, b"\n")?;
     Ok(())
+}
+
+/// Runs the migrations as `args` say, on the settings' database.
+async fn migrate(args: Vec<String>) -> anyhow::Result<()> {
+    init_logs(LogFormat::Text, false)?;
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    blog::migrate::run(&args).await
 }
 
 /// Prints each effective setting and its source, secrets redacted.

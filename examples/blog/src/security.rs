@@ -16,7 +16,7 @@ pub fn roles() -> Vec<Role> {
 /// `user` accounts (with a `displayName`), log in and recover a password;
 /// users may change their password and email and end their own sessions;
 /// moderators may time out plain users. A user reads its own row and edits
-/// its own `displayName` and `bio`; an administrator reads and edits any
+/// its own `displayName`, `bio` and `website`; an administrator reads and edits any
 /// user. The account state (password hash, `rvkd`, counters, timeouts,
 /// `verifiedEmail`…) is managed: no CRUD write sets it, whatever the rule;
 /// `role` needs a rule that names it, and none does.
@@ -35,7 +35,7 @@ pub fn users() -> ServiceSecurity {
             r.can("read").when(eq("id", user_id()));
             r.can("update")
                 .when(eq("id", user_id()))
-                .fields(&["displayName", "bio"]);
+                .fields(&["displayName", "bio", "website"]);
             r.can("change_password");
             r.can("send_verification_email");
             r.can("logout_everywhere").when(eq("userId", user_id()));

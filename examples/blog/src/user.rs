@@ -1,5 +1,5 @@
-//! The blog's `user` entity: the account columns, a display name and a
-//! short biography.
+//! The blog's `user` entity: the account columns, a display name, a short
+//! biography and a website.
 
 use sea_orm::entity::prelude::*;
 
@@ -16,6 +16,10 @@ ferrocrud::user_model! {
         #[sea_orm(column_type = "Text", nullable)]
         #[schemars(length(max = 500), extend("x-max-size" = 3100))]
         pub bio: Option<String>,
+        /// The user's site; at most 200 characters. Added by the second
+        /// migration ([`crate::migration`]).
+        #[schemars(length(max = 200), extend("x-max-size" = 1210))]
+        pub website: Option<String>,
     }
 }
 

@@ -20,7 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Creates a project in ./NAME from the template.
     New(NewArgs),
-    /// Adds a service or a command to the project around the current directory.
+    /// Adds a service, a command or a migration to the project around the
+    /// current directory.
     #[command(subcommand)]
     Generate(Generate),
     /// Exports a description of the project around the current directory.
@@ -58,6 +59,13 @@ pub enum Generate {
         /// The service, made by `ferrocrud generate service`.
         service: String,
         /// The command's name (e.g. `publish`); it is used in snake_case.
+        name: String,
+    },
+    /// Adds an empty migration to `src/migration/`, after the others in the
+    /// project's migrator.
+    Migration {
+        /// The migration's name (e.g. `add_profile_summary`); its module is
+        /// `m<YYYYMMDD_HHMMSS>_<name in snake_case>`.
         name: String,
     },
 }

@@ -27,7 +27,7 @@ const CRUD_ACTIONS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {what} name `{name}`: {reason}")]
 pub struct NameError {
-    /// `project`, `service` or `command`.
+    /// `project`, `service`, `command` or `migration`.
     pub what: &'static str,
     /// The name as given.
     pub name: String,
@@ -236,6 +236,36 @@ impl fmt::Display for CmdName {
     }
 }
 
+/// A migration's name: its words in snake_case (`add_post_summary`, from
+/// `add-post-summary` or `addPostSummary`), the end of its module's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationName {
+    /// snake_case.
+    pub snake: String,
+}
+
+impl MigrationName {
+    /// Reads a migration name given as `add_post_summary`,
+    /// `add-post-summary` or `addPostSummary`.
+    ///
+    /// # Errors
+    ///
+    /// [`NameError`] for a name that does not start with a letter, has an
+    /// empty word, or characters other than ASCII letters, digits, `-` and
+    /// `_`.
+    pub fn parse(name: &str) -> Result<Self, NameError> {
+        Ok(Self {
+            snake: words("migration", name)?.join("_"),
+        })
+    }
+}
+
+impl fmt::Display for MigrationName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.snake)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +322,17 @@ mod tests {
             CmdName::parse("read").expect_err("crud").to_string(),
             "invalid command name `read`: abilities read it as a CRUD action"
         );
+    }
+
+    #[test]
+    fn migration_names() {
+        for given in ["add_post_summary", "add-post-summary", "addPostSummary"] {
+            let name = MigrationName::parse(given).expect("valid");
+            assert_eq!(name.snake, "add_post_summary", "{given}");
+        }
+        for bad in ["", "1st", "a--b", "a b"] {
+            assert_eq!(MigrationName::parse(bad).expect_err(bad).what, "migration");
+        }
     }
 
     #[test]

@@ -32,15 +32,19 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use sea_orm::{EntityName as _, IdenStatic as _, Iterable as _};
+use sea_orm_migration::MigratorTrait;
+
 use crate::command::{Cmd, CommandSpec, usage};
 use crate::config::{HttpOptions, LimitOptions, ValidationOptions};
 use crate::error::{Result, SetupError};
 use crate::fast_map::FastMap;
 use crate::metrics::{LimitRefusals, Metrics, RouteNames, Sources};
+use crate::migration::Migrations;
 use crate::security::{Authorizer, KnownFields, Role, RoleGraph, ServiceFields, ServiceSecurity};
 use crate::service::DynService;
 use crate::shared::Command;
-use crate::storage::Db;
+use crate::storage::{Db, SchemaLock, check_columns};
 use crate::user::{AccountService, CrudUserService};
 use crate::validate::Validator;
 
@@ -59,6 +63,9 @@ pub(crate) struct AppState {
     pub(crate) limits: LimitOptions,
     pub(crate) http: HttpOptions,
     pub(crate) db: Db,
+    /// The application's migrations, when it gave its migrator: readiness
+    /// compares them with the database's.
+    pub(crate) migrations: Option<Migrations>,
     /// The OpenAPI document, rendered once.
     pub(crate) openapi: String,
     /// Set once shutdown has begun: readiness answers 503.
@@ -102,6 +109,7 @@ impl App {
             services: Vec::new(),
             commands: Vec::new(),
             users: None,
+            migrations: None,
             limits: LimitOptions::default(),
             validation: ValidationOptions::default(),
             http: HttpOptions::default(),
@@ -265,6 +273,7 @@ pub struct AppBuilder {
     services: Vec<(Arc<dyn DynService>, ServiceSecurity)>,
     commands: Vec<CommandSpec>,
     users: Option<AccountService>,
+    migrations: Option<Migrations>,
     limits: LimitOptions,
     validation: ValidationOptions,
     http: HttpOptions,
@@ -317,6 +326,36 @@ impl AppBuilder {
         self
     }
 
+    /// The application's migrator: [`build`](Self::build) applies its
+    /// pending migrations instead of creating missing tables from the
+    /// entities, and readiness reports whether the database's migrations
+    /// are the code's (see [`migration`](crate::migration)).
+    ///
+    /// ```no_run
+    /// # async fn run(db: ferrocrud::storage::Db) -> ferrocrud::Result<()> {
+    /// use sea_orm_migration::{MigrationTrait, MigratorTrait};
+    ///
+    /// struct Migrator;
+    ///
+    /// impl MigratorTrait for Migrator {
+    ///     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    ///         ferrocrud::migration::migrations()
+    ///     }
+    /// }
+    ///
+    /// let app = ferrocrud::app::App::builder(db)
+    ///     .roles([ferrocrud::security::Role::new("guest")])
+    ///     .migrator(Migrator)
+    ///     .build()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn migrator<M: MigratorTrait>(mut self, migrator: M) -> Self {
+        self.migrations = Some(Migrations::of(migrator));
+        self
+    }
+
     /// Query limits.
     pub fn limits(mut self, limits: LimitOptions) -> Self {
         self.limits = limits;
@@ -344,18 +383,26 @@ impl AppBuilder {
         self
     }
 
-    /// Checks everything, creates missing tables and compiles the request
-    /// path's tables.
+    /// Checks everything, brings the schema up to date and compiles the
+    /// request path's tables.
+    ///
+    /// The schema: with a [`migrator`](Self::migrator), the pending
+    /// migrations are applied; without, missing tables are created from the
+    /// entities (the development schema: a table that exists is left as it
+    /// is). Either runs under the schema lock (on PostgreSQL an advisory
+    /// lock, so that instances starting together change the schema one at a
+    /// time). Then every served entity's columns, and the framework's, are
+    /// looked up in the database.
     ///
     /// # Errors
     ///
     /// [`Error::Setup`](crate::Error::Setup) naming the first misconfiguration
     /// (unknown role or field in a rule, duplicate service or command, a
-    /// command on an unknown service, an unsupported type), or a database
-    /// error while creating tables.
+    /// command on an unknown service, an unsupported type, a table or column
+    /// the database lacks, a database ahead of the migrator), or a database
+    /// error while migrating or creating tables.
     pub async fn build(self) -> Result<App> {
         let roles = Arc::new(RoleGraph::new(self.roles, &self.guest_role).await?);
-        crate::storage::ensure_table::<usage::Entity>(&self.db).await?;
 
         let mut commands: HashMap<String, FastMap<String, CommandEntry>> = HashMap::new();
         for spec in self.commands {
@@ -387,7 +434,6 @@ impl AppBuilder {
             if services.contains_key(&name) {
                 return Err(SetupError::DuplicateService(name).into());
             }
-            service.ensure_table().await?;
             let type_name = pascal_case(&name);
             let query_validator =
                 Validator::from_schema(&type_name, service.model_schema(), &self.validation)?;
@@ -452,6 +498,7 @@ impl AppBuilder {
             .into());
         }
 
+        prepare_schema(&self.db, self.migrations.as_ref(), &services).await?;
         if let Some(users) = &self.users {
             users.listen_for_user_changes().await?;
         }
@@ -482,6 +529,7 @@ impl AppBuilder {
             limits: self.limits,
             http: self.http,
             db: self.db,
+            migrations: self.migrations,
             openapi,
             draining: AtomicBool::new(false),
             metrics,
@@ -491,6 +539,49 @@ impl AppBuilder {
             state: Arc::new(state),
         })
     }
+}
+
+/// Brings the schema to what the application serves, under the schema lock:
+/// applies the pending migrations, or without migrations creates the missing
+/// tables; then checks that the database has every column of the command
+/// counters and of each served entity.
+async fn prepare_schema(
+    db: &Db,
+    migrations: Option<&Migrations>,
+    services: &FastMap<String, ServiceEntry>,
+) -> Result<()> {
+    let lock = SchemaLock::acquire(db).await?;
+    let prepared = match migrations {
+        Some(migrations) => migrations.up_locked(db).await.map(|applied| {
+            for name in applied {
+                tracing::info!(migration = %name, "applied migration");
+            }
+        }),
+        None => create_tables(db, services).await,
+    };
+    lock.release().await;
+    prepared?;
+    check_columns(
+        db,
+        usage::Entity.table_name(),
+        usage::Column::iter().map(|column| column.as_str()),
+    )
+    .await?;
+    for entry in services.values() {
+        let info = entry.service.info();
+        check_columns(db, info.table(), info.columns().iter().map(|c| c.name)).await?;
+    }
+    Ok(())
+}
+
+/// The development schema: the tables of the command counters and of each
+/// served entity, created when missing.
+async fn create_tables(db: &Db, services: &FastMap<String, ServiceEntry>) -> Result<()> {
+    crate::storage::ensure_table::<usage::Entity>(db).await?;
+    for entry in services.values() {
+        entry.service.ensure_table().await?;
+    }
+    Ok(())
 }
 
 /// Renders the OpenAPI document of the served services, in name order.

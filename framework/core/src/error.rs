@@ -616,6 +616,32 @@ pub enum SetupError {
         /// The entity type checked against.
         type_name: String,
     },
+    /// A served entity's table, or a table of the framework's, is not in
+    /// the database: a migration that creates it is missing or not applied.
+    #[error("table `{table}` does not exist in the database")]
+    MissingTable {
+        /// The table.
+        table: String,
+    },
+    /// A served entity declares a column its table lacks: the migration
+    /// that adds it is missing or not applied (or, without migrations, the
+    /// table was created before the column was declared).
+    #[error("table `{table}` has no column `{column}`, which its entity declares")]
+    MissingColumn {
+        /// The table.
+        table: String,
+        /// The column's name in the database.
+        column: String,
+    },
+    /// The database has a migration applied that the application's migrator
+    /// does not list: the database is ahead of the code.
+    #[error(
+        "the database has migration `{name}` applied, which this build does not know: it is ahead of the code"
+    )]
+    UnknownMigration {
+        /// The migration's name.
+        name: String,
+    },
 }
 
 /// Where an unknown schema keyword sits, for [`SetupError::UnknownKeyword`].

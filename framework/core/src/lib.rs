@@ -67,6 +67,7 @@ mod fast_map;
 pub mod fuzzing;
 pub mod http;
 pub mod metrics;
+pub mod migration;
 mod openapi;
 pub mod prelude;
 pub mod security;

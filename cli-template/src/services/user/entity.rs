@@ -2,7 +2,8 @@
 //! (written by `ferrocrud::user_model!`), and the fields of its own.
 //!
 //! Add a field here and it is validated from its type, stored in its column
-//! (created when missing), readable and writable through the user service's
+//! (added by a migration: `ferrocrud generate migration`, see
+//! [`crate::migration`]), readable and writable through the user service's
 //! CRUD where the abilities in [`super`] allow, and settable at
 //! `create_account`.
 

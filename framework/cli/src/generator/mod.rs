@@ -1,4 +1,5 @@
-//! Generators: the changes that add a service or a command to a project,
+//! Generators: the changes that add a service, a command or a migration to
+//! a project,
 //! planned in memory, checked, then written through a [`FileSystem`].
 //!
 //! A [`Plan`] creates files and injects lines at marker comments that the
@@ -15,12 +16,14 @@
 
 mod cmd;
 mod inject;
+mod migration;
 mod service;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use self::cmd::cmd_plan;
+pub use self::migration::migration_plan;
 pub use self::service::service_plan;
 
 use crate::fs::FileSystem;

@@ -1,15 +1,18 @@
 //! `generate service NAME`: an entity, its service with default abilities,
 //! its registration and its tests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use super::{GenerateError, Injection, Plan, fill};
+use super::migration::{MIGRATOR, migration_parts};
+use super::{GenerateError, Injection, Plan, fill, read};
+use crate::fs::FileSystem;
 use crate::names::ServiceName;
 
 const MOD: &str = include_str!("../../templates/service/mod.rs.t");
 const ENTITY: &str = include_str!("../../templates/service/entity.rs.t");
 const SECURITY: &str = include_str!("../../templates/service/security.rs.t");
 const TEST: &str = include_str!("../../templates/service/test.rs.t");
+const MIGRATION: &str = include_str!("../../templates/service/migration.rs.t");
 
 /// The service that `CrudUserService` serves.
 const USER_SERVICE: &str = "user";
@@ -27,13 +30,20 @@ pub(super) fn wiring_path(service: &ServiceName) -> PathBuf {
     PathBuf::from(format!("src/services/{}/mod.rs", service.snake))
 }
 
-/// The plan that adds service `service` to the project whose crate is
-/// `project_crate`.
+/// The plan that adds service `service` to the project in `fs`, whose crate
+/// is `project_crate`; in a project with a migrator (`src/migration/mod.rs`),
+/// with the migration that creates its table, made at `stamp`
+/// (`YYYYMMDD_HHMMSS`) unless the migrator has it already.
 ///
 /// # Errors
 ///
 /// [`GenerateError::Clash`] for the built-in user service's name.
-pub fn service_plan(project_crate: &str, service: &ServiceName) -> Result<Plan, GenerateError> {
+pub fn service_plan(
+    fs: &dyn FileSystem,
+    project_crate: &str,
+    service: &ServiceName,
+    stamp: &str,
+) -> Result<Plan, GenerateError> {
     let what = format!("service `{service}`");
     if service.kebab == USER_SERVICE {
         return Err(GenerateError::Clash {
@@ -51,37 +61,46 @@ pub fn service_plan(project_crate: &str, service: &ServiceName) -> Result<Plan, 
     ];
     let dir = format!("src/services/{}", service.snake);
     let snake = &service.snake;
+    let mut files = vec![
+        (wiring_path(service), fill(MOD, &vars)),
+        (format!("{dir}/entity.rs").into(), fill(ENTITY, &vars)),
+        (format!("{dir}/security.rs").into(), fill(SECURITY, &vars)),
+        (format!("tests/{snake}.rs").into(), fill(TEST, &vars)),
+    ];
+    let mut injections = Vec::new();
+    if let Some(migrator) = read(fs, Path::new(MIGRATOR))? {
+        let name = format!("create_{snake}");
+        let parts = migration_parts(&migrator, &name, stamp, fill(MIGRATION, &vars));
+        files.push(parts.file);
+        injections.extend(parts.injections);
+    }
+    injections.extend([
+        Injection {
+            path: "src/services/mod.rs".into(),
+            marker: "// ferrocrud:service-modules",
+            text: format!("pub mod {snake};\n"),
+            present: format!("pub mod {snake};"),
+            sorted: true,
+        },
+        Injection {
+            path: "src/lib.rs".into(),
+            marker: "// ferrocrud:services",
+            text: format!("let app = services::{snake}::register(app, &db)?;\n"),
+            present: format!("services::{snake}::register("),
+            sorted: false,
+        },
+        Injection {
+            path: "tests/main.rs".into(),
+            marker: "// ferrocrud:test-modules",
+            text: format!("mod {snake};\n"),
+            present: format!("mod {snake};"),
+            sorted: true,
+        },
+    ]);
     Ok(Plan {
         what,
         applied_when: (wiring_path(service), generated_header(service)),
-        files: vec![
-            (wiring_path(service), fill(MOD, &vars)),
-            (format!("{dir}/entity.rs").into(), fill(ENTITY, &vars)),
-            (format!("{dir}/security.rs").into(), fill(SECURITY, &vars)),
-            (format!("tests/{snake}.rs").into(), fill(TEST, &vars)),
-        ],
-        injections: vec![
-            Injection {
-                path: "src/services/mod.rs".into(),
-                marker: "// ferrocrud:service-modules",
-                text: format!("pub mod {snake};\n"),
-                present: format!("pub mod {snake};"),
-                sorted: true,
-            },
-            Injection {
-                path: "src/lib.rs".into(),
-                marker: "// ferrocrud:services",
-                text: format!("let app = services::{snake}::register(app, &db)?;\n"),
-                present: format!("services::{snake}::register("),
-                sorted: false,
-            },
-            Injection {
-                path: "tests/main.rs".into(),
-                marker: "// ferrocrud:test-modules",
-                text: format!("mod {snake};\n"),
-                present: format!("mod {snake};"),
-                sorted: true,
-            },
-        ],
+        files,
+        injections,
     })
 }

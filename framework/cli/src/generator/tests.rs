@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::fs::MemoryFs;
-use crate::names::{CmdName, ProjectName, ServiceName};
+use crate::names::{CmdName, MigrationName, ProjectName, ServiceName};
 use crate::template::{Database, Dependencies, RenderOptions, render};
 
 fn project() -> MemoryFs {
@@ -18,8 +18,31 @@ fn project() -> MemoryFs {
     fs
 }
 
+/// When the generators of these tests run.
+const STAMP: &str = "20261207_213000";
+
+/// A later time.
+const LATER: &str = "20261208_090000";
+
 fn generate_service(fs: &mut MemoryFs, name: &str) -> Result<Outcome, GenerateError> {
-    let plan = service_plan("demo", &ServiceName::parse(name)?)?;
+    generate_service_at(fs, name, STAMP)
+}
+
+fn generate_service_at(
+    fs: &mut MemoryFs,
+    name: &str,
+    stamp: &str,
+) -> Result<Outcome, GenerateError> {
+    let plan = service_plan(fs, "demo", &ServiceName::parse(name)?, stamp)?;
+    apply(&plan, fs)
+}
+
+fn generate_migration(
+    fs: &mut MemoryFs,
+    name: &str,
+    stamp: &str,
+) -> Result<Outcome, GenerateError> {
+    let plan = migration_plan(fs, &MigrationName::parse(name)?, stamp)?;
     apply(&plan, fs)
 }
 
@@ -73,10 +96,26 @@ fn a_service_gets_its_files_and_registration() {
                 "src/services/user_profile/entity.rs",
                 "src/services/user_profile/security.rs",
                 "tests/user_profile.rs",
+                "src/migration/m20261207_213000_create_user_profile.rs",
             ]),
-            updated: paths(&["src/lib.rs", "src/services/mod.rs", "tests/main.rs"]),
+            updated: paths(&[
+                "src/lib.rs",
+                "src/migration/mod.rs",
+                "src/services/mod.rs",
+                "tests/main.rs"
+            ]),
         }
     );
+    let migrator = text(&fs, "src/migration/mod.rs");
+    assert!(migrator.contains(
+        "mod m20261207_000001_user_display_name;\nmod m20261207_213000_create_user_profile;\n// ferrocrud:migration-modules\n"
+    ));
+    assert!(migrator.contains(
+        "        migrations.push(Box::new(m20261207_213000_create_user_profile::Migration));\n        // ferrocrud:migrations\n"
+    ));
+    let migration = text(&fs, "src/migration/m20261207_213000_create_user_profile.rs");
+    assert!(migration.contains(".table(\"user_profile\")"));
+    assert!(migration.contains(".col(ColumnDef::new(\"owner\").string().not_null())"));
     assert!(text(&fs, "src/lib.rs").contains(
         "    let app = services::user_profile::register(app, &db)?;\n    // ferrocrud:services\n"
     ));
@@ -119,11 +158,79 @@ fn a_service_generated_twice_changes_nothing() {
     let mut fs = project();
     generate_service(&mut fs, "profile").expect("generated");
     let once = fs.clone();
+    // Later: the migration made the first time is found, not made again.
     assert_eq!(
-        generate_service(&mut fs, "profile").expect("again"),
+        generate_service_at(&mut fs, "profile", LATER).expect("again"),
         Outcome::Unchanged
     );
     assert_eq!(fs, once);
+}
+
+#[test]
+fn a_service_of_a_project_without_migrator_gets_no_migration() {
+    let mut fs = project();
+    fs.remove("src/migration/mod.rs");
+    let outcome = generate_service(&mut fs, "profile").expect("generated");
+    let Outcome::Changed { created, updated } = outcome else {
+        panic!("nothing generated");
+    };
+    assert_eq!(created.len(), 4, "{created:?}");
+    assert!(!updated.iter().any(|p| p.starts_with("src/migration")));
+}
+
+#[test]
+fn a_migration_gets_its_file_and_registration() {
+    let mut fs = project();
+    generate_service(&mut fs, "profile").expect("service");
+    let outcome = generate_migration(&mut fs, "addProfileSummary", LATER).expect("migration");
+    assert_eq!(
+        outcome,
+        Outcome::Changed {
+            created: paths(&["src/migration/m20261208_090000_add_profile_summary.rs"]),
+            updated: paths(&["src/migration/mod.rs"]),
+        }
+    );
+    let migrator = text(&fs, "src/migration/mod.rs");
+    assert!(migrator.contains(
+        "mod m20261207_213000_create_profile;\nmod m20261208_090000_add_profile_summary;\n// ferrocrud:migration-modules\n"
+    ));
+    assert!(migrator.contains(
+        "        migrations.push(Box::new(m20261207_213000_create_profile::Migration));\n        migrations.push(Box::new(m20261208_090000_add_profile_summary::Migration));\n        // ferrocrud:migrations\n"
+    ));
+    let migration = text(&fs, "src/migration/m20261208_090000_add_profile_summary.rs");
+    assert!(migration.starts_with("//! Migration `add_profile_summary`, written by `ferrocrud generate migration\n//! add_profile_summary`"));
+    assert!(!migration.contains("ferrocrud_migration"));
+
+    // Again, later: the module made the first time is found.
+    let once = fs.clone();
+    assert_eq!(
+        generate_migration(&mut fs, "add_profile_summary", "20261209_000000").expect("again"),
+        Outcome::Unchanged
+    );
+    assert_eq!(fs, once);
+}
+
+#[test]
+fn a_migration_needs_the_migrator() {
+    let mut fs = project();
+    fs.remove("src/migration/mod.rs");
+    let err = generate_migration(&mut fs, "add_summary", STAMP).expect_err("no migrator");
+    assert_eq!(
+        err.to_string(),
+        "src/migration/mod.rs not found: run this inside a project made by `ferrocrud new`"
+    );
+    let mut fs = project();
+    let migrator =
+        text(&fs, "src/migration/mod.rs").replace("        // ferrocrud:migrations\n", "");
+    fs.write(Path::new("src/migration/mod.rs"), &migrator)
+        .expect("write");
+    let before = fs.clone();
+    let err = generate_migration(&mut fs, "add_summary", STAMP).expect_err("no marker");
+    assert_eq!(
+        err.to_string(),
+        "cannot generate migration `add_summary`: src/migration/mod.rs has no `// ferrocrud:migrations` line; put the marker back where the template had it"
+    );
+    assert_eq!(fs, before);
 }
 
 #[test]

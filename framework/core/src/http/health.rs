@@ -10,7 +10,13 @@
 //!   - `userListener` (PostgreSQL with a user service): whether the
 //!     listener that keeps the user cache true is connected (`ok` or
 //!     `disconnected`);
-//!   - `server`: `draining` once shutdown has begun, else `ok`.
+//!   - `server`: `draining` once shutdown has begun, else `ok`;
+//!   - `schema` (an application with a migrator): `ok` when the database's
+//!     applied migrations are the code's, `behind` when some are pending,
+//!     `ahead` when the database has one the code does not know
+//!     ([`SchemaState`](crate::migration::SchemaState)), `unreachable` or
+//!     `timedOut` as for `database` (and without asking, when `database`
+//!     is not `ok`).
 //!
 //! `GET /crud/rdy` keeps eicrud's meaning: `true` while the process answers.
 
@@ -24,6 +30,7 @@ use serde_json::{Map, Value, json};
 
 use super::json_response;
 use crate::app::AppState;
+use crate::migration::Migrations;
 
 /// Longest wait for the database's answer before readiness says `timedOut`.
 pub(crate) const DATABASE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -52,6 +59,15 @@ pub(crate) async fn ready(state: &AppState) -> Response {
         Err(_) => "timedOut",
     };
     record("database", database);
+    if let Some(migrations) = &state.migrations {
+        // Not asked of a database that just failed to answer.
+        let schema = if database == "ok" {
+            schema_state(state, migrations).await
+        } else {
+            database
+        };
+        record("schema", schema);
+    }
     if let Some(users) = state
         .users
         .as_ref()
@@ -69,4 +85,17 @@ pub(crate) async fn ready(state: &AppState) -> Response {
         (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
     };
     json_response(status, &json!({ "status": word, "checks": checks }))
+}
+
+/// The `schema` check: how the database's applied migrations compare with
+/// the code's.
+async fn schema_state(state: &AppState, migrations: &Migrations) -> &'static str {
+    match tokio::time::timeout(DATABASE_TIMEOUT, migrations.schema_state(&state.db)).await {
+        Ok(Ok(schema)) => schema.as_str(),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: the applied migrations cannot be read");
+            "unreachable"
+        }
+        Err(_) => "timedOut",
+    }
 }

@@ -5,7 +5,10 @@
 //! - [`EntityInfo`] is what ferrocrud reads from an entity once: table,
 //!   columns with their wire names and [`ColumnKind`]s, id, timestamps,
 //!   secret fields.
-//! - [`ensure_table`] creates an entity's table at start.
+//! - [`ensure_table`] creates an entity's table at start (the development
+//!   schema); [`migration`](crate::migration) applies versioned migrations
+//!   instead. Either way the application checks at start that the database
+//!   has every column of the entities it serves.
 //! - Queries are built with sea-query from eicrud's `{field: value}` objects,
 //!   every value bound; no SQL text is composed from input.
 //! - Timestamps travel as `2026-11-22T18:03:44.965Z` ([`timestamp`]) and are
@@ -79,5 +82,5 @@ pub use self::time::{
 pub(crate) use self::convert::{Failures, value_to_json};
 pub(crate) use self::info::camel_case;
 pub(crate) use self::query::{Changes, Name, Select};
-pub(crate) use self::schema::run_statements;
+pub(crate) use self::schema::{SchemaLock, check_columns, run_statements};
 pub(crate) use self::time::now;
