@@ -29,8 +29,9 @@ enum Command {
     Config(ConfigCommand),
     /// Run the migrations by hand: `up`, `down [STEPS]`, `status`.
     Migrate {
-        /// `up`, `down`, `down STEPS` or `status`.
-        #[arg(num_args = 1..=2, required = true)]
+        /// `up`, `down`, `down STEPS` or `status` (checked by the migration
+        /// runner, which prints its usage).
+        #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
     },
 }
