@@ -498,11 +498,12 @@ impl AppBuilder {
             .into());
         }
 
+        let authorizer = Authorizer::new(roles, securities, self.limits.admin_default_batch_size)?;
+        // The database is touched once everything else is known good.
         prepare_schema(&self.db, self.migrations.as_ref(), &services).await?;
         if let Some(users) = &self.users {
             users.listen_for_user_changes().await?;
         }
-        let authorizer = Authorizer::new(roles, securities, self.limits.admin_default_batch_size)?;
         let openapi = openapi_document(&self.title, &services, &authorizer, &self.limits);
         let limit_refusals = Arc::new(LimitRefusals::default());
         let metrics = self.metrics.then(|| {

@@ -382,6 +382,28 @@ crate::db_test!(a_migrator_without_the_framework_tables_is_refused, |db| {
     }
 });
 
+crate::db_test!(
+    a_misconfiguration_is_found_before_the_database_is_touched,
+    |db| {
+        let posts = CrudService::<post::Entity>::new(db.clone()).expect("post service");
+        let security = ServiceSecurity::new().role("guest", |r| {
+            r.can("read").when(crate::security::eq("author", "someone"));
+        });
+        let built = App::builder(db.clone())
+            .roles([Role::new("guest")])
+            .service(posts, security)
+            .migrator(WithLikes)
+            .build()
+            .await;
+        assert!(
+            matches!(built, Err(Error::Setup(SetupError::UnknownField { .. }))),
+            "{:?}",
+            built.err()
+        );
+        assert!(recorded(&db).await.is_empty(), "nothing migrated");
+    }
+);
+
 crate::db_test!(instances_starting_together_migrate_once, |db| {
     if db.backend() != DbBackend::Postgres {
         // One process is assumed to migrate a SQLite database.
