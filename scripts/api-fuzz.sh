@@ -49,7 +49,7 @@ trap cleanup EXIT
 
 (
   cd "$work"
-  HOST=127.0.0.1 PORT="$port" DATABASE_URL="$database_url" JWT_SECRET="api-fuzz-$$-secret" \
+  HOST=127.0.0.1 PORT="$port" METRICS_ADDR=off DATABASE_URL="$database_url" JWT_SECRET="api-fuzz-$$-secret" \
   MAIL_LOG="$work/mail.jsonl" RUST_LOG=warn exec "$CARGO_TARGET_DIR/debug/blog"
 ) >"$work/server.log" 2>&1 &
 server_pid=$!

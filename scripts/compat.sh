@@ -44,7 +44,7 @@ export COMPAT_PROFILE=1
 export COMPAT_FULL="${COMPAT_FULL:-1}"
 (
   cd "$work"
-  HOST=127.0.0.1 PORT="$port" DATABASE_URL="$database_url" JWT_SECRET="compat-$$-secret" \
+  HOST=127.0.0.1 PORT="$port" METRICS_ADDR=off DATABASE_URL="$database_url" JWT_SECRET="compat-$$-secret" \
   MAIL_LOG="$work/mail.jsonl" SEED_MOD_EMAIL="$COMPAT_MOD_EMAIL" SEED_MOD_PASSWORD="$COMPAT_MOD_PASSWORD" \
   SEED_ADMIN_EMAIL="$COMPAT_ADMIN_EMAIL" SEED_ADMIN_PASSWORD="$COMPAT_ADMIN_PASSWORD" \
   RUST_LOG=warn exec "$CARGO_TARGET_DIR/debug/blog"

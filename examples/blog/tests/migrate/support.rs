@@ -68,6 +68,8 @@ impl Database {
             .env("DATABASE_POOL_SIZE", "4")
             .env("HOST", "127.0.0.1")
             .env("PORT", port.to_string())
+            // Two servers run at once: neither binds the default metrics port.
+            .env("METRICS_ADDR", "off")
             .env("JWT_SECRET", "blog integration test secret")
             .env("MAIL_LOG", self.dir.path().join("mail.jsonl"))
             .env("LOG_FORMAT", "json")
