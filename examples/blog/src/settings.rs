@@ -21,9 +21,7 @@ use rand::RngCore as _;
 /// | `LOG_FORMAT` | `text`; `json` for one JSON object per line and an access log line per request (read by `main`) |
 /// | `SEED_MOD_EMAIL`, `SEED_MOD_PASSWORD` | none: a moderator account created at start when both are set |
 /// | `SEED_ADMIN_EMAIL`, `SEED_ADMIN_PASSWORD` | none: an admin account, likewise |
-///
-/// [`login_throttle`](Self::login_throttle) is not read from the environment:
-/// the blog keeps the user service's throttle, and only tests shorten it.
+/// | `LOGIN_THROTTLE_MS` | the user service's (600): least milliseconds between two login attempts on one identifier; `0` turns the throttle off |
 #[derive(Clone)]
 pub struct Settings {
     /// Address to listen on.
@@ -63,7 +61,8 @@ impl Settings {
     ///
     /// # Errors
     ///
-    /// An unreadable `PORT` or `DATABASE_POOL_SIZE`, or a secret file that cannot be read or written.
+    /// An unreadable `PORT`, `DATABASE_POOL_SIZE` or `LOGIN_THROTTLE_MS`, or a
+    /// secret file that cannot be read or written.
     pub fn from_env(data_dir: &Path) -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let port = match var("PORT") {
@@ -77,6 +76,12 @@ impl Settings {
                 .parse()
                 .with_context(|| format!("DATABASE_POOL_SIZE={size} is not a whole number"))?,
             None => ferrocrud::storage::Db::DEFAULT_POOL_SIZE,
+        };
+        let login_throttle = match var("LOGIN_THROTTLE_MS") {
+            Some(ms) => Some(Duration::from_millis(ms.parse().with_context(|| {
+                format!("LOGIN_THROTTLE_MS={ms} is not a whole number of milliseconds")
+            })?)),
+            None => None,
         };
         let jwt_secret = match var("JWT_SECRET") {
             Some(secret) => secret,
@@ -100,7 +105,7 @@ impl Settings {
             jwt_secret,
             mail_log: var("MAIL_LOG").map_or_else(|| data_dir.join("mail.jsonl"), PathBuf::from),
             seeds,
-            login_throttle: None,
+            login_throttle,
         })
     }
 
