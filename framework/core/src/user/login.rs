@@ -14,7 +14,9 @@
 //!    Identifiers that match no account are counted and locked out exactly
 //!    like accounts (in the call-counter table, since they have no row), so
 //!    the 429 does not tell an attacker that an account exists. Checked
-//!    before any hashing, for known and unknown identifiers alike.
+//!    before the password, for known and unknown identifiers alike; the 429
+//!    comes after the same work as a failed password check (a dummy argon2id
+//!    verification), so that its time does not set it apart either.
 //! 4. **Claim**: the attempt is counted as a failure *before* its password
 //!    is checked, by one conditional statement that only matches while the
 //!    count is below the threshold or still the one read at step 3. Of
@@ -152,10 +154,16 @@ impl AccountService {
         let lifetime = self.token_lifetime(dto.expires_in_sec)?;
         self.check_password_length(&dto.password)?;
         let now = truncate_to_millis(Utc::now());
-        let (user, claim) = self.claim_login_check(&dto.email, now).await?;
+        let (user, claim) = match self.claim_login_check(&dto.email, now).await {
+            Err(err @ Error::LockedOut { .. }) => {
+                self.check_password(&dto.password, None).await?;
+                return Err(err);
+            }
+            claimed => claimed?,
+        };
 
         let hash = user.as_ref().map(|u| u.password.clone());
-        let verified = self.inner.hasher.verify(&dto.password, hash).await?;
+        let verified = self.check_password(&dto.password, hash).await?;
         let (user, claim) = match (verified, user, claim) {
             (true, Some(user), Some(claim)) => (user, claim),
             // The failure was counted by the claim.
@@ -194,6 +202,14 @@ impl AccountService {
             access_token,
             user_id: user.id,
         })
+    }
+
+    /// Checks a login's password against `hash`; `None` does the same work
+    /// against a dummy hash and answers `false`.
+    async fn check_password(&self, password: &str, hash: Option<String>) -> Result<bool> {
+        #[cfg(test)]
+        tests::PASSWORD_CHECKS.with(|checks| checks.set(checks.get() + 1));
+        self.inner.hasher.verify(password, hash).await
     }
 
     /// Steps 3 and 4 of a login: reads the account named by `login` and the
@@ -618,6 +634,12 @@ fn round_seconds(ms: i64) -> u64 {
 mod tests {
     use super::*;
 
+    thread_local! {
+        /// Password checks made by logins on this thread (database tests run
+        /// on a current-thread runtime).
+        pub(super) static PASSWORD_CHECKS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+
     const FIVE_MINUTES: Duration = Duration::from_secs(300);
 
     fn failures(count: i64, last_ms: i64) -> Failures {
@@ -901,6 +923,27 @@ mod tests {
                     matches!(err, Error::LockedOut { wait_seconds } if (1..=36).contains(&wait_seconds)),
                     "{email}: {err:?}"
                 );
+            }
+        });
+
+        crate::db_test!(a_locked_out_attempt_costs_a_password_check, |db| {
+            let users = users(&db, Outbox::default()).await;
+            account(&users, "locked@unit.test").await;
+            let checks = || super::PASSWORD_CHECKS.with(std::cell::Cell::get);
+            for email in ["locked@unit.test", "nobody@unit.test"] {
+                for _ in 0..6 {
+                    let before = checks();
+                    login(&users, email, "wrong-password", None)
+                        .await
+                        .unwrap_err();
+                    assert_eq!(checks() - before, 1, "{email}: a failed attempt");
+                }
+                for password in ["wrong-password", PASSWORD] {
+                    let before = checks();
+                    let err = login(&users, email, password, None).await.unwrap_err();
+                    assert!(matches!(err, Error::LockedOut { .. }), "{email}: {err:?}");
+                    assert_eq!(checks() - before, 1, "{email}: a locked-out attempt");
+                }
             }
         });
 
