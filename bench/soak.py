@@ -9,7 +9,8 @@ latency drift?
 
 The blog (release build, BLOG_BIN) is started on a fresh PostgreSQL database and set
 up as the load benchmark sets it up (bench/benchlib.py's Setup: accounts, tokens, an
-owned post, LOGIN_ACCOUNTS accounts to log in). The load is one wrk process running
+owned post, LOGIN_ACCOUNTS accounts to log in); the tokens live 30 minutes, so the
+accounts log in again every 10 minutes, between two minutes of load. The load is one wrk process running
 bench/wrk/mix.lua, which mixes the request scripts of the load benchmark
 (bench/wrk/check_jwt.lua, find_one.lua, create.lua, login.lua) at random by weight
 (MIX), each request being one of those scripts' requests exactly.
@@ -85,6 +86,7 @@ def parse_mix(text):
 
 MIX = parse_mix(os.environ.get("MIX") or "check_jwt=50,findOne=30,create=19.5,login=0.5")
 WINDOW = 5  # minutes compared at each end for the p99 drift
+RENEW_S = 600  # the scenarios' tokens are renewed this often: they live 30 minutes (the blog's default)
 
 
 def mix_env(setup, rate):
@@ -124,6 +126,14 @@ def run_mix(base, seconds, setup, rate):
                 other[status] = other.get(status, 0) + int(count)
     r["non2xx_by_status"] = other
     return r
+
+
+def renew_tokens(setup):
+    """Logs the scenarios' accounts in again, as a client renews its token before it expires."""
+    for acc in (setup.jwt, setup.find, setup.create):
+        r = benchlib.http(setup.base, "PATCH", "/crud/s/user/cmd/login",
+                          {"email": acc["email"], "password": benchlib.PASSWORD}, expect=200)
+        acc["token"] = r["accessToken"]
 
 
 def open_fds(pid):
@@ -205,9 +215,13 @@ def main():
         log(f"capacity {capacity['rps']:.0f} req/s (p99 {capacity['p99_ms']} ms, non-2xx {capacity['non2xx']}, "
             f"errors {capacity['errors']}; login rotation per thread {sorted(rotation.items())}); "
             f"soak at {rate:.0f} req/s for {SOAK_MINUTES} minutes")
+        renewed = time.monotonic()
         for n in range(1, SOAK_MINUTES + 1):
             if not benchlib.alive(server.pid):
                 raise RuntimeError(f"the blog (pid {server.pid}) died")
+            if time.monotonic() - renewed >= RENEW_S:
+                renew_tokens(setup)
+                renewed = time.monotonic()
             m = minute(server, setup, rate, n)
             minutes.append(m)
             log(f"minute {n:2}{' (warm-up)' if n == 1 else '':10} {m['rps']:8.0f} req/s  p50 {m['p50_ms']:6.2f} ms  "
