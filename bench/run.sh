@@ -17,12 +17,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/ferrocrud-target}"
 export BENCH_COMMAND="${BENCH_COMMAND:-$(env | grep -E '^(DURATION|WARMUP|ROUNDS|CONNECTIONS|THREADS|LOGIN_ACCOUNTS|SERVERS|SCENARIOS|MIXED_LOGIN_CONNECTIONS|MIXED_RAMP|BASELINE)=' | sort | tr '\n' ' ')bench/run.sh}"
 servers="${SERVERS:-ferrocrud,eicrud,ceiling}"
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "[run] installing wrk (apt)"
-  export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get install -y -qq wrk >/dev/null 2>&1 || { as_root apt-get update -qq && as_root apt-get install -y -qq wrk >/dev/null; }
-fi
+bench/ensure-wrk.sh
 command -v python3 >/dev/null || { echo "bench: python3 is needed" >&2; exit 1; }
 scripts/ensure-postgres.sh >/dev/null
 case ",$servers," in *,eicrud,*) command -v node >/dev/null || { echo "bench: the eicrud peer needs Node 20" >&2; exit 1; } ;; esac

@@ -14,7 +14,10 @@
 //!    Identifiers that match no account are counted and locked out exactly
 //!    like accounts (in the call-counter table, since they have no row), so
 //!    the 429 does not tell an attacker that an account exists. Checked
-//!    before any hashing, for known and unknown identifiers alike.
+//!    before the password, for known and unknown identifiers alike; the 429
+//!    comes after the work of a failed attempt (a write of the failure count
+//!    that leaves it as it is, and a dummy argon2id verification), so that
+//!    its time does not set it apart either.
 //! 4. **Claim**: the attempt is counted as a failure *before* its password
 //!    is checked, by one conditional statement that only matches while the
 //!    count is below the threshold or still the one read at step 3. Of
@@ -157,10 +160,16 @@ impl AccountService {
         let lifetime = self.token_lifetime(dto.expires_in_sec)?;
         self.check_password_length(&dto.password)?;
         let now = truncate_to_millis(Utc::now());
-        let (user, claim) = self.claim_login_check(&dto.email, now).await?;
+        let (user, claim) = match self.claim_login_check(&dto.email, now).await {
+            Err(err @ Error::LockedOut { .. }) => {
+                self.check_password(&dto.password, None).await?;
+                return Err(err);
+            }
+            claimed => claimed?,
+        };
 
         let hash = user.as_ref().map(|u| u.password.clone());
-        let verified = self.inner.hasher.verify(&dto.password, hash).await?;
+        let verified = self.check_password(&dto.password, hash).await?;
         let (user, claim) = match (verified, user, claim) {
             (true, Some(user), Some(claim)) => (user, claim),
             // The failure was counted by the claim.
@@ -201,6 +210,14 @@ impl AccountService {
         })
     }
 
+    /// Checks a login's password against `hash`; `None` does the same work
+    /// against a dummy hash and answers `false`.
+    async fn check_password(&self, password: &str, hash: Option<String>) -> Result<bool> {
+        #[cfg(test)]
+        tests::count(&tests::PASSWORD_CHECKS);
+        self.inner.hasher.verify(password, hash).await
+    }
+
     /// Steps 3 and 4 of a login: reads the account named by `login` and the
     /// failures on it, checks the lockout, and claims one password check.
     /// Answers the account as read when the claim was made (with the claim),
@@ -216,7 +233,10 @@ impl AccountService {
             // Read for every identifier, known or not: same queries, same time.
             let by_identifier = self.identifier_failures(login).await?;
             let by_account = user.as_ref().map(account_failures).unwrap_or_default();
-            self.check_lockout([by_account, by_identifier], now)?;
+            if let Err(err) = self.check_lockout([by_account, by_identifier], now) {
+                self.rewrite_failures(user.as_ref(), login).await?;
+                return Err(err);
+            }
             match user {
                 Some(user) => {
                     if let Some(claim) = self.claim_account_check(&user, now).await? {
@@ -431,6 +451,8 @@ impl AccountService {
         let changed = self
             .run_update(update.value(Col::LastLoginAttempt, now))
             .await?;
+        #[cfg(test)]
+        tests::count(&tests::FAILURE_WRITES);
         self.forget_cached(&user.id);
         Ok((changed > 0).then_some(Claim {
             previous_last: user.last_login_attempt,
@@ -543,7 +565,39 @@ impl AccountService {
                     .to_owned(),
             )
             .to_owned();
-        Ok(self.inner.db.execute(&stmt).await?.rows_affected() > 0)
+        let changed = self.inner.db.execute(&stmt).await?.rows_affected();
+        #[cfg(test)]
+        tests::count(&tests::FAILURE_WRITES);
+        Ok(changed > 0)
+    }
+
+    /// For a locked-out attempt, which claims nothing: the write a claim
+    /// would make, leaving the row as it is, so that the attempt costs what
+    /// a failed one does.
+    async fn rewrite_failures(&self, user: Option<&AccountRow>, login: &str) -> Result<()> {
+        use usage::Column;
+        match user {
+            Some(user) => {
+                let same = Expr::col(Col::FailedLoginCount);
+                self.run_update(
+                    self.update_account(&user.id)
+                        .value(Col::FailedLoginCount, same),
+                )
+                .await?;
+            }
+            None => {
+                let stmt = Query::update()
+                    .table(usage::Entity)
+                    .value(Column::Uses, Expr::col(Column::Uses))
+                    .and_where(Expr::col(Column::Subject).eq(login))
+                    .and_where(Expr::col(Column::Command).eq(UNKNOWN_FAILURES_KEY))
+                    .to_owned();
+                self.inner.db.execute(&stmt).await?;
+            }
+        }
+        #[cfg(test)]
+        tests::count(&tests::FAILURE_WRITES);
+        Ok(())
     }
 
     /// Replaces a hash made with other parameters, or imported from eicrud,
@@ -622,6 +676,22 @@ fn round_seconds(ms: i64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::cell::Cell;
+    use std::thread::LocalKey;
+
+    thread_local! {
+        /// Password checks made by logins on this thread (database tests run
+        /// on a current-thread runtime).
+        pub(super) static PASSWORD_CHECKS: Cell<u32> = const { Cell::new(0) };
+        /// Writes of a failure count (claims, and their stand-ins for
+        /// locked-out attempts) made by logins on this thread.
+        pub(super) static FAILURE_WRITES: Cell<u32> = const { Cell::new(0) };
+    }
+
+    pub(super) fn count(counter: &'static LocalKey<Cell<u32>>) {
+        counter.with(|n| n.set(n.get() + 1));
+    }
 
     const FIVE_MINUTES: Duration = Duration::from_secs(300);
 
@@ -908,6 +978,58 @@ mod tests {
                 );
             }
         });
+
+        crate::db_test!(a_locked_out_attempt_does_the_work_of_a_failed_one, |db| {
+            let users = users(&db, Outbox::default()).await;
+            account(&users, "locked@unit.test").await;
+            // (password checks, failure-count writes)
+            let work = || {
+                (
+                    super::PASSWORD_CHECKS.with(std::cell::Cell::get),
+                    super::FAILURE_WRITES.with(std::cell::Cell::get),
+                )
+            };
+            let done = |before: (u32, u32)| {
+                let after = work();
+                (after.0 - before.0, after.1 - before.1)
+            };
+            for email in ["locked@unit.test", "nobody@unit.test"] {
+                for _ in 0..6 {
+                    let before = work();
+                    login(&users, email, "wrong-password", None)
+                        .await
+                        .unwrap_err();
+                    assert_eq!(done(before), (1, 1), "{email}: a failed attempt");
+                }
+                let failures = row_failures(&users, email).await;
+                for password in ["wrong-password", PASSWORD] {
+                    let before = work();
+                    let err = login(&users, email, password, None).await.unwrap_err();
+                    assert!(matches!(err, Error::LockedOut { .. }), "{email}: {err:?}");
+                    assert_eq!(done(before), (1, 1), "{email}: a locked-out attempt");
+                }
+                assert_eq!(
+                    row_failures(&users, email).await,
+                    failures,
+                    "{email}: a locked-out attempt changes no count"
+                );
+            }
+        });
+
+        /// The failures counted on an account, or on an identifier that
+        /// matches none: (count, last failure).
+        async fn row_failures(users: &CrudUserService, email: &str) -> (i64, Option<i64>) {
+            match users.account_where(super::Col::Email, email).await.unwrap() {
+                Some(user) => {
+                    let failures = super::account_failures(&user);
+                    (failures.count, failures.last_ms)
+                }
+                None => {
+                    let failures = users.identifier_failures(email).await.unwrap();
+                    (failures.count, failures.last_ms)
+                }
+            }
+        }
 
         crate::db_test!(
             an_identifier_locked_before_its_account_existed_stays_locked,
