@@ -8,5 +8,5 @@
 mod password;
 mod token;
 
-pub use self::password::{HashingLimits, HashingStats, PasswordHasher, PasswordParams};
+pub use self::password::{HashSlot, HashingLimits, HashingStats, PasswordHasher, PasswordParams};
 pub use self::token::{Claims, TokenKeys};

@@ -230,12 +230,7 @@ impl PasswordHasher {
     /// [`Error::HashingOverloaded`] when the queue is full;
     /// [`Error::Internal`] if the hashing thread fails.
     pub async fn hash(&self, password: &str) -> Result<String> {
-        let password = password.to_owned();
-        self.blocking(move |inner| {
-            hash_reusing(&inner.argon2, &password)
-                .map_err(|_| Error::Internal("password hashing failed"))
-        })
-        .await
+        self.reserve()?.hash(password).await
     }
 
     /// Checks a password against a stored hash (argon2id, or bcrypt imported
@@ -248,30 +243,7 @@ impl PasswordHasher {
     /// [`Error::Internal`] if the hashing thread fails. A malformed stored
     /// hash verifies as `false`, after the dummy work.
     pub async fn verify(&self, password: &str, hash: Option<String>) -> Result<bool> {
-        let password = password.to_owned();
-        self.blocking(move |inner| {
-            let Some(hash) = hash else {
-                inner.dummy_verify(&password);
-                return Ok(false);
-            };
-            if is_bcrypt(&hash) {
-                return Ok(match bcrypt::verify(password.as_bytes(), &hash) {
-                    Ok(ok) => ok,
-                    Err(_) => {
-                        inner.dummy_verify(&password);
-                        false
-                    }
-                });
-            }
-            Ok(match PasswordHash::new(&hash) {
-                Ok(parsed) => verify_reusing(password.as_bytes(), &parsed),
-                Err(_) => {
-                    inner.dummy_verify(&password);
-                    false
-                }
-            })
-        })
-        .await
+        self.reserve()?.verify(password, hash).await
     }
 
     /// Whether a stored hash should be replaced by a new one: it is not
@@ -293,12 +265,76 @@ impl PasswordHasher {
             || params.p_cost() != self.inner.params.parallelism
     }
 
-    /// Runs `work` on one of the hashing threads and waits for its answer,
-    /// or refuses it at once when the queue is full.
+    /// Takes a place in the hashing queue now, for a hash or verification
+    /// made later with the [`HashSlot`]: a login takes it before it writes
+    /// anything, so that an overload refuses the attempt before it is
+    /// counted. Dropping the slot unused gives the place back.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::HashingOverloaded`] when the queue is full;
+    /// [`Error::Internal`] if the hashing threads are gone.
+    pub fn reserve(&self) -> Result<HashSlot> {
+        match self.jobs.clone().try_reserve_owned() {
+            Ok(permit) => Ok(HashSlot {
+                permit,
+                inner: Arc::clone(&self.inner),
+            }),
+            Err(TrySendError::Full(_)) => {
+                self.inner.counters.rejected.fetch_add(1, Ordering::Relaxed);
+                Err(Error::HashingOverloaded {
+                    retry_after: RETRY_AFTER,
+                })
+            }
+            Err(TrySendError::Closed(_)) => Err(Error::Internal("password hasher closed")),
+        }
+    }
+}
+
+/// A place in the hashing queue ([`PasswordHasher::reserve`]), used by one
+/// hash or verification.
+pub struct HashSlot {
+    permit: mpsc::OwnedPermit<Job>,
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for HashSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashSlot").finish_non_exhaustive()
+    }
+}
+
+impl HashSlot {
+    /// [`PasswordHasher::hash`] in this place.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Internal`] if the hashing thread fails.
+    pub async fn hash(self, password: &str) -> Result<String> {
+        let password = password.to_owned();
+        self.run(move |inner| {
+            hash_reusing(&inner.argon2, &password)
+                .map_err(|_| Error::Internal("password hashing failed"))
+        })
+        .await
+    }
+
+    /// [`PasswordHasher::verify`] in this place.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Internal`] if the hashing thread fails.
+    pub async fn verify(self, password: &str, hash: Option<String>) -> Result<bool> {
+        let password = password.to_owned();
+        self.run(move |inner| Ok(inner.verify(&password, hash)))
+            .await
+    }
+
+    /// Queues `work` in this place and waits for its answer.
     ///
     /// Dropping the future does not stop work already queued; its answer
     /// is then discarded.
-    async fn blocking<T, F>(&self, work: F) -> Result<T>
+    async fn run<T, F>(self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Inner) -> Result<T> + Send + 'static,
@@ -312,24 +348,8 @@ impl PasswordHasher {
             // The caller may have gone away; the answer is then dropped.
             let _ = answer.send(result);
         });
-        let counters = &self.inner.counters;
-        // Counted before the job can start, so that `queued` never goes
-        // below zero; taken back when the job is refused.
-        counters.queued.fetch_add(1, Ordering::Relaxed);
-        match self.jobs.try_send(job) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                counters.queued.fetch_sub(1, Ordering::Relaxed);
-                counters.rejected.fetch_add(1, Ordering::Relaxed);
-                return Err(Error::HashingOverloaded {
-                    retry_after: RETRY_AFTER,
-                });
-            }
-            Err(TrySendError::Closed(_)) => {
-                counters.queued.fetch_sub(1, Ordering::Relaxed);
-                return Err(Error::Internal("password hasher closed"));
-            }
-        }
+        self.inner.counters.queued.fetch_add(1, Ordering::Relaxed);
+        self.permit.send(job);
         answered
             .await
             .map_err(|_| Error::Internal("password hashing thread failed"))?
@@ -402,6 +422,32 @@ fn lower_priority() {
 fn lower_priority() {}
 
 impl Inner {
+    /// Checks `password` against `hash` (argon2id or bcrypt); `None` or a
+    /// malformed hash does the work of a real verification and answers
+    /// `false`.
+    fn verify(&self, password: &str, hash: Option<String>) -> bool {
+        let Some(hash) = hash else {
+            self.dummy_verify(password);
+            return false;
+        };
+        if is_bcrypt(&hash) {
+            return match bcrypt::verify(password.as_bytes(), &hash) {
+                Ok(ok) => ok,
+                Err(_) => {
+                    self.dummy_verify(password);
+                    false
+                }
+            };
+        }
+        match PasswordHash::new(&hash) {
+            Ok(parsed) => verify_reusing(password.as_bytes(), &parsed),
+            Err(_) => {
+                self.dummy_verify(password);
+                false
+            }
+        }
+    }
+
     /// The work of a real verification, for a hash that is missing or
     /// malformed, in this hashing thread's memory.
     fn dummy_verify(&self, password: &str) {

@@ -61,6 +61,7 @@ use super::row::AccountRow;
 use super::stats::LoginOutcome;
 use super::two_factor::TwoFactor;
 use super::{AccountService, guard};
+use crate::auth::HashSlot;
 use crate::command::usage;
 use crate::error::{Error, Result};
 use crate::shared::user::{LoginDto, LoginResponseDto};
@@ -156,20 +157,24 @@ impl AccountService {
     }
 
     async fn attempt_login(&self, dto: LoginDto) -> Result<LoginResponseDto> {
+        // A place for the password check, before anything is written: an
+        // overload refuses the attempt (503) before the throttle or the
+        // failure count see it, so that it never locks an account out.
+        let slot = self.inner.hasher.reserve()?;
         self.throttle_login(&dto.email).await?;
         let lifetime = self.token_lifetime(dto.expires_in_sec)?;
         self.check_password_length(&dto.password)?;
         let now = truncate_to_millis(Utc::now());
         let (user, claim) = match self.claim_login_check(&dto.email, now).await {
             Err(err @ Error::LockedOut { .. }) => {
-                self.check_password(&dto.password, None).await?;
+                self.check_password(slot, &dto.password, None).await?;
                 return Err(err);
             }
             claimed => claimed?,
         };
 
         let hash = user.as_ref().map(|u| u.password.clone());
-        let verified = self.check_password(&dto.password, hash).await?;
+        let verified = self.check_password(slot, &dto.password, hash).await?;
         let (user, claim) = match (verified, user, claim) {
             (true, Some(user), Some(claim)) => (user, claim),
             // The failure was counted by the claim.
@@ -210,12 +215,17 @@ impl AccountService {
         })
     }
 
-    /// Checks a login's password against `hash`; `None` does the same work
-    /// against a dummy hash and answers `false`.
-    async fn check_password(&self, password: &str, hash: Option<String>) -> Result<bool> {
+    /// Checks a login's password against `hash` in its reserved place;
+    /// `None` does the same work against a dummy hash and answers `false`.
+    async fn check_password(
+        &self,
+        slot: HashSlot,
+        password: &str,
+        hash: Option<String>,
+    ) -> Result<bool> {
         #[cfg(test)]
         tests::count(&tests::PASSWORD_CHECKS);
-        self.inner.hasher.verify(password, hash).await
+        slot.verify(password, hash).await
     }
 
     /// Steps 3 and 4 of a login: reads the account named by `login` and the
@@ -274,6 +284,8 @@ impl AccountService {
         user: &AccountRow,
         password: &str,
     ) -> Result<()> {
+        // Reserved before anything is written, as in a login.
+        let slot = self.inner.hasher.reserve()?;
         self.throttle_login(&user.email).await?;
         self.check_password_length(password)?;
         let now = truncate_to_millis(Utc::now());
@@ -295,7 +307,7 @@ impl AccountService {
             return Err(Error::TooEarly);
         };
         let hash = Some(user.password.clone());
-        if !self.inner.hasher.verify(password, hash).await? {
+        if !slot.verify(password, hash).await? {
             // The failure was counted by the claim.
             return Err(Error::WrongPassword);
         }
@@ -947,6 +959,40 @@ mod tests {
             let after = row(&users, &id).await;
             assert_eq!(after.failed_login_count, Some(0));
             assert_eq!(after.last_login_attempt, before.last_login_attempt);
+        });
+
+        crate::db_test!(an_overloaded_login_counts_no_failure, |db| {
+            ensure_table::<entity::Entity>(&db).await.unwrap();
+            ensure_table::<crate::command::usage::Entity>(&db)
+                .await
+                .unwrap();
+            let mut options = UserOptions::new("login unit tests");
+            options.password = cheap();
+            options.min_time_between_login_attempts = std::time::Duration::ZERO;
+            options.password_hashing = crate::auth::HashingLimits {
+                threads: 1,
+                queue: 1,
+            };
+            let users =
+                CrudUserService::with_email(db.clone(), options, Outbox::default()).unwrap();
+            account(&users, "busy@unit.test").await;
+            // Every place in the queue is taken.
+            let held = users.inner.hasher.reserve().unwrap();
+            for _ in 0..8 {
+                for email in ["busy@unit.test", "nobody@unit.test"] {
+                    let err = login(&users, email, "wrong-password", None)
+                        .await
+                        .unwrap_err();
+                    assert!(matches!(err, Error::HashingOverloaded { .. }), "{err:?}");
+                }
+            }
+            assert_eq!(row_failures(&users, "busy@unit.test").await, (0, None));
+            assert_eq!(row_failures(&users, "nobody@unit.test").await, (0, None));
+            assert_eq!(users.stats().hashing.rejected, 16);
+            drop(held);
+            login(&users, "busy@unit.test", PASSWORD, None)
+                .await
+                .expect("the account is not locked out");
         });
 
         crate::db_test!(a_password_longer_than_the_maximum_is_code_11, |db| {
