@@ -80,7 +80,7 @@ impl Metrics {
     pub(crate) fn new(routes: RouteNames, sources: Sources) -> Self {
         let mut registry = Registry::default();
         let http = Arc::new(HttpMetrics::new(routes));
-        http.register(&mut registry);
+        registry.register_collector(Box::new(Arc::clone(&http)));
         registry.register_collector(Box::new(sources));
         Self {
             inner: Arc::new(Inner { registry, http }),
