@@ -31,6 +31,9 @@ Environment (defaults in brackets):
   BLOG_BIN [$CARGO_TARGET_DIR/release/blog]   PG_URL [postgres://postgres@127.0.0.1:5432]
   BASELINE_BIN []  another build of the blog, measured as server `baseline` (added to SERVERS)
   BASELINE_LABEL [baseline]  what the report calls that build (bench/run.sh: its commit)
+  BASELINE_ENV []  variables for the baseline server only, `K=V` separated by commas: with
+                   BASELINE_BIN the blog's own binary and BASELINE_ENV=METRICS_ADDR=off, the
+                   report gives what a setting costs (the metrics' overhead: BENCHMARKS.md)
   FERROCRUD_PORT [3500] BASELINE_PORT [3501] EICRUD_PORT [3100] CEILING_PORT [3600]
   FERROCRUD_DB [ferrocrud_bench] BASELINE_DB [ferrocrud_bench_baseline]
   (the peers' start.sh drop and re-create `eicrud_peer` and `ceiling`)
@@ -66,6 +69,7 @@ SETTLE_MAX = env_int("SETTLE_MAX", 30, 1)
 SERVERS = env_list("SERVERS", "ferrocrud,eicrud,ceiling")
 BASELINE_BIN = os.environ.get("BASELINE_BIN", "").strip()
 BASELINE_LABEL = os.environ.get("BASELINE_LABEL", "").strip() or "baseline"
+BASELINE_ENV = dict(pair.split("=", 1) for pair in env_list("BASELINE_ENV", "") if "=" in pair)
 if BASELINE_BIN and "baseline" not in SERVERS:
     SERVERS.insert(1, "baseline")
 SCENARIOS = env_list("SCENARIOS", "rdy,check_jwt,findOne,create,login,mixed")
@@ -181,8 +185,9 @@ class Ferrocrud(benchlib.Ferrocrud):
 
     @classmethod
     def baseline(cls):
+        settings = "".join(f", {k}={v}" for k, v in BASELINE_ENV.items())
         return cls("baseline", BASELINE_BIN, "BASELINE_PORT", 3501, "BASELINE_DB", "ferrocrud_bench_baseline",
-                   f"examples/blog at {BASELINE_LABEL} (release, `{BASELINE_BIN}`)")
+                   f"examples/blog at {BASELINE_LABEL} (release, `{BASELINE_BIN}`{settings})", env=BASELINE_ENV)
 
 
 class PeerScript(Server):
@@ -621,7 +626,8 @@ def main():
     for s in servers:
         log(f"preparing {s.name}")
         s.prepare()
-    if BASELINE_BIN and "ferrocrud" in SERVERS and same_file_content(BLOG_BIN, BASELINE_BIN):
+    if (BASELINE_BIN and not BASELINE_ENV and "ferrocrud" in SERVERS
+            and same_file_content(BLOG_BIN, BASELINE_BIN)):
         sys.exit(f"bench: {BLOG_BIN} and {BASELINE_BIN} are the same binary: nothing to compare")
     records = []
 

@@ -308,6 +308,9 @@ class Ferrocrud(Server):
         for k in ("SEED_MOD_EMAIL", "SEED_MOD_PASSWORD", "SEED_ADMIN_EMAIL", "SEED_ADMIN_PASSWORD",
                   "LOGIN_THROTTLE_MS"):
             env.pop(k, None)
+        # Metrics on, as the blog ships, on a port of this server's own so that
+        # two servers (or a blog running beside the bench) never share one.
+        env["METRICS_ADDR"] = f"127.0.0.1:{self.port + 6000}"
         env.update({k: str(v) for k, v in self.env.items()})
         logf = open(os.path.join(self.dir, "server.log"), "ab")
         self.proc = subprocess.Popen([self.binary], cwd=self.dir, env=env, stdout=logf, stderr=logf,
