@@ -32,81 +32,99 @@ const FIXED_ROUTES: [&str; 4] = [
     "/crud/openapi.json",
 ];
 
+/// The index of a label value in [`RouteNames`]' table.
+type Name = u32;
+
 /// The label values a request can take, made once at start, so that a
-/// request's labels are two reference counts and never a client's text.
+/// request's labels are two indices into this table: never a client's
+/// text, and no count shared between threads to touch.
 #[derive(Debug)]
 pub(crate) struct RouteNames {
+    names: Vec<String>,
     services: FastMap<String, ServiceNames>,
-    ops: FastMap<&'static str, Arc<String>>,
-    fixed: FastMap<&'static str, Arc<String>>,
-    unknown: Arc<String>,
-    none: Arc<String>,
+    ops: FastMap<&'static str, Name>,
+    fixed: FastMap<&'static str, Name>,
+    unknown: Name,
+    none: Name,
 }
 
 #[derive(Debug)]
 struct ServiceNames {
-    name: Arc<String>,
-    commands: FastMap<String, Arc<String>>,
+    name: Name,
+    commands: FastMap<String, Name>,
 }
 
 impl RouteNames {
     /// The names of `services`, each with its commands.
     pub(crate) fn new<'a>(services: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>) -> Self {
+        let mut names = Vec::new();
+        let mut add = |name: String| {
+            names.push(name);
+            Name::try_from(names.len() - 1).unwrap_or(Name::MAX)
+        };
+        let unknown = add("unknown".to_owned());
+        let none = add(String::new());
+        let ops = Op::ALL
+            .iter()
+            .map(|op| (op.name(), add(op.name().to_owned())))
+            .collect();
+        let fixed = FIXED_ROUTES
+            .iter()
+            .map(|&path| (path, add(path.to_owned())))
+            .collect();
         let services = services
             .into_iter()
             .map(|(service, commands)| {
-                let names = ServiceNames {
-                    name: Arc::new(service.to_owned()),
+                let service_names = ServiceNames {
+                    name: add(service.to_owned()),
                     commands: commands
                         .into_iter()
-                        .map(|cmd| (cmd.to_owned(), Arc::new(format!("cmd:{cmd}"))))
+                        .map(|cmd| (cmd.to_owned(), add(format!("cmd:{cmd}"))))
                         .collect(),
                 };
-                (service.to_owned(), names)
+                (service.to_owned(), service_names)
             })
             .collect();
         Self {
+            names,
             services,
-            ops: Op::ALL
-                .iter()
-                .map(|op| (op.name(), Arc::new(op.name().to_owned())))
-                .collect(),
-            fixed: FIXED_ROUTES
-                .iter()
-                .map(|&path| (path, Arc::new(path.to_owned())))
-                .collect(),
-            unknown: Arc::new("unknown".to_owned()),
-            none: Arc::new(String::new()),
+            ops,
+            fixed,
+            unknown,
+            none,
         }
     }
 
+    /// The text of a label value.
+    fn name(&self, name: Name) -> &str {
+        self.names
+            .get(name as usize)
+            .map_or("unknown", String::as_str)
+    }
+
     /// The `service` and `operation` of a request.
-    fn label(&self, method: &Method, path: &str) -> (Arc<String>, Arc<String>) {
-        let unknown = || (Arc::clone(&self.unknown), Arc::clone(&self.unknown));
+    fn label(&self, method: &Method, path: &str) -> (Name, Name) {
         match Route::parse(path) {
             Some(Route::Crud { service, op }) => {
                 let Some(names) = self.services.get(service.as_ref()) else {
-                    return unknown();
+                    return (self.unknown, self.unknown);
                 };
                 let op = verb_of(method)
                     .and_then(|verb| Op::from_route(verb, &op))
                     .and_then(|op| self.ops.get(op.name()));
-                (
-                    Arc::clone(&names.name),
-                    Arc::clone(op.unwrap_or(&self.unknown)),
-                )
+                (names.name, op.copied().unwrap_or(self.unknown))
             }
             Some(Route::Command { service, name }) => {
                 let Some(names) = self.services.get(service.as_ref()) else {
-                    return unknown();
+                    return (self.unknown, self.unknown);
                 };
-                let command = names.commands.get(name.as_ref()).unwrap_or(&self.unknown);
-                (Arc::clone(&names.name), Arc::clone(command))
+                let command = names.commands.get(name.as_ref());
+                (names.name, command.copied().unwrap_or(self.unknown))
             }
-            None => match self.fixed.get(path) {
-                Some(route) => (Arc::clone(&self.none), Arc::clone(route)),
-                None => (Arc::clone(&self.none), Arc::clone(&self.unknown)),
-            },
+            None => (
+                self.none,
+                self.fixed.get(path).copied().unwrap_or(self.unknown),
+            ),
         }
     }
 }
@@ -129,7 +147,7 @@ pub(crate) struct HttpMetrics {
 }
 
 /// A request's labels: service, operation, status.
-type RequestKey = (Arc<String>, Arc<String>, u16);
+type RequestKey = (Name, Name, u16);
 
 /// One thread's counts.
 #[derive(Debug, Default)]
@@ -219,7 +237,7 @@ impl HttpMetrics {
     }
 
     /// The threads' counts added up: (service, operation, status) with
-    /// their durations, in label order, and the requests in flight.
+    /// their durations, in a fixed order, and the requests in flight.
     fn totals(&self) -> (Vec<(RequestKey, Durations)>, i64) {
         let mut requests: BTreeMap<RequestKey, Durations> = BTreeMap::new();
         let mut in_flight = 0;
@@ -227,7 +245,7 @@ impl HttpMetrics {
             let shard = lock(shard);
             in_flight += shard.in_flight;
             for (labels, durations) in &shard.requests {
-                requests.entry(labels.clone()).or_default().add(durations);
+                requests.entry(*labels).or_default().add(durations);
             }
         }
         (requests.into_iter().collect(), in_flight)
@@ -246,8 +264,8 @@ impl Collector for HttpMetrics {
         for ((service, operation, status), counts) in &requests {
             let status = status.to_string();
             let labels = [
-                ("service", service.as_str()),
-                ("operation", operation.as_str()),
+                ("service", self.routes.name(*service)),
+                ("operation", self.routes.name(*operation)),
                 ("status", status.as_str()),
             ];
             let buckets: Vec<(f64, u64)> = BUCKETS
@@ -275,8 +293,8 @@ impl Collector for HttpMetrics {
 /// (the connection went away) only leaves the in-flight count.
 pub(crate) struct InFlight<'a> {
     metrics: &'a HttpMetrics,
-    service: Arc<String>,
-    operation: Arc<String>,
+    service: Name,
+    operation: Name,
     start: Instant,
 }
 
@@ -284,11 +302,7 @@ impl InFlight<'_> {
     /// Records the request's duration under the answer's status.
     pub(crate) fn finish(self, status: StatusCode) {
         let elapsed = self.start.elapsed().as_secs_f64();
-        let labels = (
-            Arc::clone(&self.service),
-            Arc::clone(&self.operation),
-            status.as_u16(),
-        );
+        let labels = (self.service, self.operation, status.as_u16());
         self.metrics.with_shard(|shard| {
             shard.requests.entry(labels).or_default().observe(elapsed);
         });
@@ -310,8 +324,12 @@ mod tests {
     }
 
     fn label(method: Method, path: &str) -> (String, String) {
-        let (service, operation) = names().label(&method, path);
-        (service.as_ref().clone(), operation.as_ref().clone())
+        let names = names();
+        let (service, operation) = names.label(&method, path);
+        (
+            names.name(service).to_owned(),
+            names.name(operation).to_owned(),
+        )
     }
 
     #[test]
