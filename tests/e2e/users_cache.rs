@@ -19,6 +19,42 @@ use crate::users_support::{
 /// explain a pass.
 const PROPAGATION: Duration = Duration::from_secs(5);
 
+/// Waits until `instance` has heard of every user change made so far.
+///
+/// Notifications arrive in commit order, each a while after its commit: one
+/// from a login made earlier in the test may still be on its way and drop a
+/// user the test just loaded into the cache. A notification sent now comes
+/// after all of them; once the invalidations it adds have been counted and
+/// the count stays still, nothing earlier is left in flight.
+async fn settle(instance: &TestServer) {
+    let invalidations = || instance.users.stats().cache.invalidations;
+    let before = invalidations();
+    instance
+        .db
+        .connection()
+        .execute_unprepared("SELECT pg_notify('ferrocrud_user_changed', 'settle')")
+        .await
+        .expect("notified");
+    let deadline = tokio::time::Instant::now() + PROPAGATION;
+    let mut last = before;
+    let mut still_since = tokio::time::Instant::now();
+    loop {
+        let now = invalidations();
+        if now != last {
+            last = now;
+            still_since = tokio::time::Instant::now();
+        }
+        if last > before && still_since.elapsed() >= Duration::from_millis(250) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the settle notification never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Polls `check_jwt` on `server` until it answers `status` with `code`.
 async fn eventually(server: &TestServer, token: &str, status: u16, code: u64) {
     let deadline = tokio::time::Instant::now() + PROPAGATION;
@@ -100,6 +136,9 @@ blog_test!(
             }
         }
         let (id, first) = a.user("cache-two@blog.test").await;
+        // The login's own notification must not drop what is cached next.
+        settle(&a).await;
+        settle(&b).await;
         assert_token_ok(&a, &first, &id).await;
         assert_token_ok(&b, &first, &id).await;
 
