@@ -109,8 +109,8 @@ impl Counters {
 /// it, work is refused rather than queued. So a burst of logins can neither starve
 /// the async request workers nor grow memory: argon2's buffers stay in as
 /// many allocator arenas as there are hashing threads, and on Linux those
-/// threads run at nice 10, below the request path. Verifying against no hash (unknown
-/// user) or a malformed one does the same work against a dummy argon2id hash
+/// threads run below the request path (the first at nice 19, the others in
+/// the idle class). Verifying against no hash (unknown user) or a malformed one does the same work against a dummy argon2id hash
 /// made with the current parameters, so timing does not reveal whether an
 /// account exists.
 ///
@@ -374,7 +374,7 @@ fn spawn_hashing_threads(inner: &Arc<Inner>, limits: HashingLimits) -> Result<mp
         std::thread::Builder::new()
             .name(format!("ferrocrud-hash-{index}"))
             .spawn(move || {
-                lower_priority();
+                lower_priority(index);
                 loop {
                     let job = match queue.lock() {
                         Ok(mut queue) => queue.blocking_recv(),
@@ -400,26 +400,53 @@ fn spawn_hashing_threads(inner: &Arc<Inner>, limits: HashingLimits) -> Result<mp
     Ok(jobs)
 }
 
-/// Nice value of the hashing threads: below the request path, so that a
-/// burst of logins slows other logins, not every other request.
+/// Nice value of the first hashing thread: the lowest, so that it takes a
+/// core from the request path as little as a thread that always makes
+/// progress can.
 #[cfg(target_os = "linux")]
-const HASHING_NICE: i32 = 10;
+const FIRST_THREAD_NICE: i32 = 19;
 
-/// Puts the calling hashing thread below the threads serving requests.
+/// Puts hashing thread `index` below the threads serving requests, so that
+/// a burst of logins slows other logins, not every other request.
 ///
-/// On Linux the nice value belongs to each thread, and `setpriority` with
-/// no pid sets the caller's. An unprivileged process may always lower its
-/// own priority; if it cannot, hashing keeps the normal one.
+/// On Linux, the first thread runs at nice 19: however busy the server, it
+/// gets a share of a core, and logins move on. The others run in the idle
+/// class (`SCHED_IDLE`): they use only the CPU time nothing else wants, and
+/// the kernel gives their core to a request thread the moment one wakes,
+/// where a thread of the normal class, even at nice 19, keeps the core
+/// until its turn ends. Under a login load alone every thread hashes at
+/// full speed; under a load of cheap requests the extra threads wait, and
+/// those requests keep their latency.
+///
+/// An unprivileged process may always lower its own threads' priority; if
+/// it cannot, hashing keeps the normal one.
 #[cfg(target_os = "linux")]
-fn lower_priority() {
-    if let Err(err) = rustix::process::setpriority_process(None, HASHING_NICE) {
-        tracing::debug!(error = %err, "password hashing thread priority unchanged");
+fn lower_priority(index: usize) {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+        set_thread_priority_and_policy, thread_native_id,
+    };
+
+    let lowered = if index == 0 {
+        // On Linux the nice value belongs to each thread, and `setpriority`
+        // with no pid sets the caller's.
+        rustix::process::setpriority_process(None, FIRST_THREAD_NICE).map_err(|e| e.to_string())
+    } else {
+        set_thread_priority_and_policy(
+            thread_native_id(),
+            ThreadPriority::Min,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+        )
+        .map_err(|e| e.to_string())
+    };
+    if let Err(error) = lowered {
+        tracing::debug!(%error, index, "password hashing thread priority unchanged");
     }
 }
 
 /// Elsewhere hashing threads keep the normal priority.
 #[cfg(not(target_os = "linux"))]
-fn lower_priority() {}
+fn lower_priority(_index: usize) {}
 
 impl Inner {
     /// Checks `password` against `hash` (argon2id or bcrypt); `None` or a
@@ -577,6 +604,35 @@ mod tests {
     use argon2::password_hash::PasswordVerifier as _;
 
     use super::*;
+
+    /// The scheduling policy and nice value of a fresh thread after
+    /// [`lower_priority`]`(index)`, from `/proc/thread-self/stat`.
+    #[cfg(target_os = "linux")]
+    fn lowered(index: usize) -> (u32, i32) {
+        std::thread::spawn(move || {
+            lower_priority(index);
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+            // Fields after the command name, which ends with the last ')':
+            // the state is field 3, the nice value 19, the policy 41.
+            let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+            (
+                fields[41 - 3].parse().unwrap(),
+                fields[19 - 3].parse().unwrap(),
+            )
+        })
+        .join()
+        .unwrap()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn hashing_threads_run_below_the_request_path() {
+        const SCHED_OTHER: u32 = 0;
+        const SCHED_IDLE: u32 = 5;
+        assert_eq!(lowered(0), (SCHED_OTHER, 19), "the first: nice 19");
+        assert_eq!(lowered(1).0, SCHED_IDLE, "the others: the idle class");
+        assert_eq!(lowered(7).0, SCHED_IDLE);
+    }
 
     #[test]
     fn the_dummy_hash_costs_what_a_real_one_does() {
