@@ -7,23 +7,15 @@
 //! HTTP answer (none is reset or closed unanswered), some of them after the
 //! signal, and the process must exit with status 0.
 
-#![cfg(unix)]
-
 use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-const CLIENTS: usize = 200;
+use crate::support::{Database, free_port, on_each_backend};
 
-/// A port free on 127.0.0.1 now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free port")
-}
+const CLIENTS: usize = 200;
 
 /// Sends one request on a new connection and reads the answer.
 fn exchange(address: SocketAddr, request: &[u8]) -> Result<(String, Instant), String> {
@@ -95,19 +87,28 @@ fn wait_until_ready(address: SocketAddr, blog: &mut Child) {
     }
 }
 
-#[test]
-fn sigterm_answers_every_request_in_flight_and_exits_0() {
-    let data = tempfile::tempdir().expect("a temporary directory");
+#[tokio::test]
+async fn sigterm_answers_every_request_in_flight_and_exits_0() {
+    on_each_backend(
+        "sigterm_answers_every_request_in_flight_and_exits_0",
+        |db| async move {
+            tokio::task::spawn_blocking(move || sigterm_with_logins_in_flight(&db))
+                .await
+                .expect("the scenario ran");
+        },
+    )
+    .await;
+}
+
+/// The scenario of the module documentation, on `db`.
+fn sigterm_with_logins_in_flight(db: &Database) {
     let port = free_port();
     let address: SocketAddr = ([127, 0, 0, 1], port).into();
     let mut blog = Command::new(env!("CARGO_BIN_EXE_blog"))
-        .current_dir(data.path())
+        .current_dir(db.dir.path())
         .env("PORT", port.to_string())
         .env("HOST", "127.0.0.1")
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", data.path().join("blog.sqlite").display()),
-        )
+        .env("DATABASE_URL", &db.url)
         .env(
             "JWT_SECRET",
             "a test secret that is long enough to sign tokens",
