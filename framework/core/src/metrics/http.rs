@@ -233,6 +233,7 @@ impl HttpMetrics {
             service,
             operation,
             start: Instant::now(),
+            finished: false,
         }
     }
 
@@ -296,22 +297,30 @@ pub(crate) struct InFlight<'a> {
     service: Name,
     operation: Name,
     start: Instant,
+    /// Counted out of the in-flight requests by `finish` already.
+    finished: bool,
 }
 
 impl InFlight<'_> {
     /// Records the request's duration under the answer's status.
-    pub(crate) fn finish(self, status: StatusCode) {
+    /// One visit to this thread's shard: the duration recorded and the
+    /// request counted out of those in flight.
+    pub(crate) fn finish(mut self, status: StatusCode) {
         let elapsed = self.start.elapsed().as_secs_f64();
         let labels = (self.service, self.operation, status.as_u16());
         self.metrics.with_shard(|shard| {
             shard.requests.entry(labels).or_default().observe(elapsed);
+            shard.in_flight -= 1;
         });
+        self.finished = true;
     }
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.metrics.with_shard(|shard| shard.in_flight -= 1);
+        if !self.finished {
+            self.metrics.with_shard(|shard| shard.in_flight -= 1);
+        }
     }
 }
 
